@@ -1,0 +1,40 @@
+"""s2cnn: rotation-equivariant spherical CNNs with swappable spectral backends."""
+
+from . import backends, layout, wigner
+from .backends import register_backend, set_backend, set_global_backend, skip_backend
+from .grids import (
+    s2_equatorial_grid,
+    s2_near_identity_grid,
+    s2_soft_grid,
+    so3_equatorial_grid,
+    so3_near_identity_grid,
+    so3_soft_grid,
+)
+from .quadrature import s2_quadrature_weights, so3_quadrature_weights
+from .spectral import s2_fft, s2_ifft, s2_mm, so3_fft, so3_ifft, so3_mm
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "backends",
+    "layout",
+    "wigner",
+    "register_backend",
+    "set_backend",
+    "set_global_backend",
+    "skip_backend",
+    "s2_equatorial_grid",
+    "s2_near_identity_grid",
+    "s2_soft_grid",
+    "so3_equatorial_grid",
+    "so3_near_identity_grid",
+    "so3_soft_grid",
+    "s2_quadrature_weights",
+    "so3_quadrature_weights",
+    "s2_fft",
+    "s2_ifft",
+    "s2_mm",
+    "so3_fft",
+    "so3_ifft",
+    "so3_mm",
+]

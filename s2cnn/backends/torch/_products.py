@@ -1,0 +1,48 @@
+"""The spectral block products in plain PyTorch, one complex GEMM per degree ``l``.
+
+Shapes follow :mod:`s2cnn.backends.protocol`; the math is in :mod:`s2cnn.spectral`.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ...layout import so3_bandwidth_from_nspec, so3_nspec
+
+
+def s2_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``x [b**2, Z, f_in]``, ``y [b**2, f_in, f_out]`` -> ``[so3_nspec(b), Z, f_out]``.
+
+    For each ``l``: ``[(m, Z), f_in] @ [f_in, (n, f_out)]`` with ``y`` conjugated.
+    """
+    nspec, Z, f_in = x.shape
+    f_out = y.shape[2]
+    b = round(nspec**0.5)
+    out = []
+    for l in range(b):
+        k = 2 * l + 1
+        s = slice(l * l, l * l + k)
+        xl = x[s].reshape(k * Z, f_in)  # [(m, Z), f]
+        yl = y[s].conj().permute(1, 0, 2).reshape(f_in, k * f_out)  # [f, (n, o)]
+        zl = (xl @ yl).reshape(k, Z, k, f_out).permute(0, 2, 1, 3)  # [m, n, Z, o]
+        out.append(zl.reshape(k * k, Z, f_out))
+    return torch.cat(out)
+
+
+def so3_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``x [nspec, Z, f_in]``, ``y [nspec, f_in, f_out]`` -> ``[nspec, Z, f_out]``.
+
+    For each ``l``: ``[(m, Z), (k, f_in)] @ [(k, f_in), (n, f_out)]`` with ``y`` conjugated.
+    """
+    nspec, Z, f_in = x.shape
+    f_out = y.shape[2]
+    b = so3_bandwidth_from_nspec(nspec)
+    out = []
+    for l in range(b):
+        k = 2 * l + 1
+        s = slice(so3_nspec(l), so3_nspec(l + 1))
+        xl = x[s].reshape(k, k, Z, f_in).permute(0, 2, 1, 3).reshape(k * Z, k * f_in)  # [(m,Z),(k,f)]
+        yl = y[s].conj().reshape(k, k, f_in, f_out).permute(1, 2, 0, 3).reshape(k * f_in, k * f_out)
+        zl = (xl @ yl).reshape(k, Z, k, f_out).permute(0, 2, 1, 3)  # [m, n, Z, o]
+        out.append(zl.reshape(k * k, Z, f_out))
+    return torch.cat(out)
