@@ -1,0 +1,96 @@
+"""Transforms and products of the torch backend against the reference and algebraic identities."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from . import checks
+from .checks import DTYPES, OPS
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def _assert(row: checks.Row) -> None:
+    assert row.passed, f"{row.check} b={row.b} {row.dtype} on {row.backend}: error {row.error:.3e} > {row.tolerance:.1e}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b", checks.REFERENCE_BANDWIDTHS)
+@pytest.mark.parametrize("op", OPS)
+def test_against_reference(op, b, dtype, device):
+    _assert(checks.check_reference(op, b, dtype, "torch", device))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b", checks.ROUNDTRIP_BANDWIDTHS)
+@pytest.mark.parametrize("space", ["s2", "so3"])
+def test_roundtrip(space, b, dtype, device):
+    _assert(checks.check_roundtrip(space, b, dtype, "torch", device))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b", checks.ADJOINT_BANDWIDTHS)
+@pytest.mark.parametrize("op", OPS)
+def test_adjoint_autograd(op, b, dtype, device):
+    _assert(checks.check_adjoint(op, b, dtype, "torch", device))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b", checks.ADJOINT_BANDWIDTHS)
+@pytest.mark.parametrize("space", ["s2", "so3"])
+def test_adjoint_synthesis(space, b, dtype, device):
+    _assert(checks.check_synthesis_adjoint(space, b, dtype, "torch", device))
+
+
+@pytest.mark.parametrize("b", checks.GRADCHECK_BANDWIDTHS)
+@pytest.mark.parametrize("op", OPS)
+def test_gradcheck(op, b, device):
+    _assert(checks.check_gradcheck(op, b, "torch", device))
+
+
+@pytest.mark.parametrize("b_in,b_out", [(4, 2), (5, 5), (3, 1)])
+def test_s2_fft_truncates(b_in, b_out):
+    """s2_fft(x, b_out) is the leading b_out**2 rows of s2_fft(x)."""
+    x = torch.randn(2, 2 * b_in, 2 * b_in, dtype=torch.float64)
+    full = checks.s2cnn.s2_fft(x)
+    torch.testing.assert_close(checks.s2cnn.s2_fft(x, b_out=b_out), full[: b_out**2], rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("b_in,b_out", [(4, 2), (3, 5)])
+def test_so3_fft_bandwidth_change(b_in, b_out):
+    """Truncation for b_out < b_in; zero rows (no aliases) for b_out > b_in."""
+    s2cnn, nspec = checks.s2cnn, checks.so3_nspec
+    x = torch.randn(2, 2 * b_in, 2 * b_in, 2 * b_in, dtype=torch.float64)
+    full = s2cnn.so3_fft(x)
+    out = s2cnn.so3_fft(x, b_out=b_out)
+    k = nspec(min(b_in, b_out))
+    torch.testing.assert_close(out[:k], full[:k], rtol=0, atol=1e-14)
+    assert out.shape[0] == nspec(b_out)
+    assert torch.count_nonzero(out[k:]) == 0
+
+
+def test_so3_ifft_downsamples():
+    """so3_ifft(F, b_out < b_in) synthesises the degrees l < b_out on the coarser grid."""
+    s2cnn, nspec = checks.s2cnn, checks.so3_nspec
+    F = torch.randn(nspec(4), 3, dtype=torch.complex128)
+    low = s2cnn.so3_ifft(F, b_out=2)
+    torch.testing.assert_close(low, s2cnn.so3_ifft(F[: nspec(2)]), rtol=0, atol=1e-13)
+
+
+def test_real_input_equals_complex_input():
+    x = torch.randn(2, 3, 8, 8, 8, dtype=torch.float64)
+    s2cnn = checks.s2cnn
+    torch.testing.assert_close(s2cnn.so3_fft(x), s2cnn.so3_fft(x.to(torch.complex128)))
+    y = torch.randn(5, 8, 8, dtype=torch.float32)
+    torch.testing.assert_close(s2cnn.s2_fft(y), s2cnn.s2_fft(y.to(torch.complex64)))
+
+
+def test_batch_axes_are_kept():
+    s2cnn = checks.s2cnn
+    x = torch.randn(2, 3, 4, 6, 6)
+    assert s2cnn.s2_fft(x).shape == (9, 2, 3, 4)
+    assert s2cnn.s2_ifft(s2cnn.s2_fft(x), b_out=5).shape == (2, 3, 4, 10, 10)
+    y = torch.randn(6, 6, 6)
+    assert s2cnn.so3_fft(y).shape == (35,)
+    assert s2cnn.so3_ifft(s2cnn.so3_fft(y)).shape == (6, 6, 6)
