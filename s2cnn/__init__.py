@@ -11,6 +11,9 @@ from .grids import (
     so3_soft_grid,
 )
 from .quadrature import s2_quadrature_weights, so3_quadrature_weights
+from .integrate import so3_integrate
+from .nn import S2Convolution, SO3Convolution, SO3Shortcut
+from .rotation import s2_rotation, so3_rotation
 from .spectral import s2_fft, s2_ifft, s2_mm, so3_fft, so3_ifft, so3_mm
 
 __version__ = "0.1.0"
@@ -37,4 +40,10 @@ __all__ = [
     "so3_fft",
     "so3_ifft",
     "so3_mm",
+    "so3_integrate",
+    "so3_rotation",
+    "s2_rotation",
+    "S2Convolution",
+    "SO3Convolution",
+    "SO3Shortcut",
 ]

@@ -50,6 +50,8 @@ __all__ = [
     "wigner_d_chains",
     "wigner_d_matrix",
     "wigner_D_matrix",
+    "wigner_D_rows",
+    "s2_harmonic_rows",
     "wigner_d_table_s2",
     "wigner_d_table_so3",
     "so3_group_pairs",
@@ -231,3 +233,39 @@ def _so3_table(b_grid, nl, dtype, device):
             rows = so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
             out[rows] = d[:, i]
     return torch.from_numpy(out).to(device=device, dtype=dtype)
+
+
+def wigner_D_rows(nl: int, alpha, beta, gamma) -> np.ndarray:  # noqa: N802 - the field's name
+    """:math:`D^l_{mn}(\\alpha_p, \\beta_p, \\gamma_p)` for every point ``p`` and row of the SO(3)
+    layout below ``nl``: complex128 ``[P, so3_nspec(nl)]``.
+
+    Parameters
+    ----------
+    nl : int
+        Bandwidth (degrees ``l < nl``).
+    alpha, beta, gamma : array_like, shape ``[P]``
+        Euler angles (ZYZ) of the points.
+    """
+    alpha, beta, gamma = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (alpha, beta, gamma))
+    out = np.empty((beta.size, so3_nspec(nl)), dtype=np.complex128)
+    for L, (m, n) in enumerate(so3_group_pairs(nl)):
+        d = wigner_d_chains(L, m, n, nl, beta)  # [pairs, l - L, P]
+        phase = np.exp(1j * (np.outer(m, alpha) + np.outer(n, gamma)))  # [pairs, P]
+        for i, l in enumerate(range(L, nl)):
+            rows = so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
+            out[:, rows] = (d[:, i] * phase).T
+    return out
+
+
+def s2_harmonic_rows(nl: int, alpha, beta) -> np.ndarray:
+    """:math:`D^l_{m0}(\\alpha_p, \\beta_p, 0) = e^{im\\alpha_p} d^l_{m0}(\\beta_p)` for every point
+    ``p`` and row of the S2 layout below ``nl``: complex128 ``[P, nl**2]``."""
+    alpha, beta = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (alpha, beta))
+    out = np.empty((beta.size, nl * nl), dtype=np.complex128)
+    for L in range(nl):
+        m = np.array([-L, L]) if L else np.array([0])
+        d = wigner_d_chains(L, m, np.zeros_like(m), nl, beta)
+        phase = np.exp(1j * np.outer(m, alpha))
+        for i, l in enumerate(range(L, nl)):
+            out[:, l * l + m + l] = (d[:, i] * phase).T
+    return out
