@@ -10,9 +10,9 @@ from .grids import (
     so3_near_identity_grid,
     so3_soft_grid,
 )
-from .quadrature import s2_quadrature_weights, so3_quadrature_weights
 from .integrate import so3_integrate
 from .nn import S2Convolution, SO3Convolution, SO3Shortcut
+from .quadrature import s2_quadrature_weights, so3_quadrature_weights
 from .rotation import s2_rotation, so3_rotation
 from .spectral import s2_fft, s2_ifft, s2_mm, so3_fft, so3_ifft, so3_mm
 

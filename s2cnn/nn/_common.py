@@ -77,3 +77,13 @@ def check_input(layer: str, x, ndim: int, f_in: int, b_in: int, weight: torch.Te
         )
     if x.device != weight.device:
         raise ValueError(f"{layer}: input on {x.device} but the layer's parameters on {weight.device}")
+
+
+def refresh_basis(layer) -> None:
+    """Re-derive the kernel basis buffers from the float64 master copy at the precision and
+    device of the layer's kernel (after ``.to()``, ``.double()``, ``.cuda()``, ...), so that a
+    float32 -> float64 round trip of the layer loses nothing."""
+    dtype = layer.kernel.dtype if layer.kernel.dtype in (torch.float32, torch.float64) else torch.float32
+    basis = layer._basis64.to(layer.kernel.device)
+    layer.kernel_basis_real = basis.real.to(dtype, copy=True)
+    layer.kernel_basis_imag = basis.imag.to(dtype, copy=True)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..spectral import s2_fft, s2_mm, so3_ifft
-from ._common import backend_scope, check_grid, check_input, kernel_spectrum, s2_kernel_basis
+from ._common import backend_scope, check_grid, check_input, kernel_spectrum, refresh_basis, s2_kernel_basis
 
 __all__ = ["S2Convolution"]
 
@@ -60,14 +60,14 @@ class S2Convolution(nn.Module):
         self.scaling = 1.0 / math.sqrt(len(self.grid) * self.nfeature_in * self.b_out**4.0 / self.b_in**2.0)
         self.bias = nn.Parameter(torch.zeros(1, self.nfeature_out, 1, 1, 1))
         basis = s2_kernel_basis(self.b_out, self.grid)
-        self.register_buffer("kernel_basis", basis.to(torch.complex64), persistent=False)
-        self._basis64 = basis
+        self._basis64 = basis  # master copy, complex128 on the CPU
+        self.register_buffer("kernel_basis_real", basis.real.float(), persistent=False)
+        self.register_buffer("kernel_basis_imag", basis.imag.float(), persistent=False)
 
     def _apply(self, fn, recurse=True):
         # keep the kernel basis in the complex precision of the parameters, computed in float64
         super()._apply(fn, recurse)
-        cdt = torch.complex128 if self.kernel.dtype == torch.float64 else torch.complex64
-        self.kernel_basis = self._basis64.to(device=self.kernel.device, dtype=cdt)
+        refresh_basis(self)
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -75,7 +75,7 @@ class S2Convolution(nn.Module):
         check_input("S2Convolution", x, 4, self.nfeature_in, self.b_in, self.kernel)
         with backend_scope(self.backend):
             X = s2_fft(x, b_out=self.b_out)  # [b_out**2, batch, f_in]
-            y = kernel_spectrum(self.kernel * self.scaling, self.kernel_basis)  # [b_out**2, f_in, f_out]
+            y = kernel_spectrum(self.kernel * self.scaling, torch.complex(self.kernel_basis_real, self.kernel_basis_imag))  # [b_out**2, f_in, f_out]
             z = s2_mm(X, y)  # [nspec, batch, f_out]
             out = so3_ifft(z, b_out=self.b_out).real  # [batch, f_out, beta, alpha, gamma]
         return out + self.bias

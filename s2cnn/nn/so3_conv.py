@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..spectral import so3_fft, so3_ifft, so3_mm
-from ._common import backend_scope, check_grid, check_input, kernel_spectrum, so3_kernel_basis
+from ._common import backend_scope, check_grid, check_input, kernel_spectrum, refresh_basis, so3_kernel_basis
 
 __all__ = ["SO3Convolution", "SO3Shortcut"]
 
@@ -54,13 +54,13 @@ class SO3Convolution(nn.Module):
         self.scaling = 1.0 / math.sqrt(len(self.grid) * self.nfeature_in * self.b_out**3.0 / self.b_in**3.0)
         self.bias = nn.Parameter(torch.zeros(1, self.nfeature_out, 1, 1, 1))
         basis = so3_kernel_basis(self.b_out, self.grid)
-        self.register_buffer("kernel_basis", basis.to(torch.complex64), persistent=False)
-        self._basis64 = basis
+        self._basis64 = basis  # master copy, complex128 on the CPU
+        self.register_buffer("kernel_basis_real", basis.real.float(), persistent=False)
+        self.register_buffer("kernel_basis_imag", basis.imag.float(), persistent=False)
 
     def _apply(self, fn, recurse=True):
         super()._apply(fn, recurse)
-        cdt = torch.complex128 if self.kernel.dtype == torch.float64 else torch.complex64
-        self.kernel_basis = self._basis64.to(device=self.kernel.device, dtype=cdt)
+        refresh_basis(self)
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -68,7 +68,7 @@ class SO3Convolution(nn.Module):
         check_input("SO3Convolution", x, 5, self.nfeature_in, self.b_in, self.kernel)
         with backend_scope(self.backend):
             X = so3_fft(x, b_out=self.b_out)  # [nspec, batch, f_in]
-            y = kernel_spectrum(self.kernel * self.scaling, self.kernel_basis)  # [nspec, f_in, f_out]
+            y = kernel_spectrum(self.kernel * self.scaling, torch.complex(self.kernel_basis_real, self.kernel_basis_imag))  # [nspec, f_in, f_out]
             z = so3_mm(X, y)  # [nspec, batch, f_out]
             out = so3_ifft(z, b_out=self.b_out).real
         return out + self.bias
