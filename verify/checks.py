@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 import s2cnn
+import s2cnn.testing
 from s2cnn.backends import set_backend
 from s2cnn.layout import so3_nspec
 
@@ -291,6 +292,85 @@ def check_wigner_extended(l: int, count: int = 6) -> Row:
 
 
 # ------------------------------------------------------------------------------------------
+# Layers
+
+#: (layer, b_in, b_out) cases of the layer suites; b_in != b_out in both directions.
+LAYER_CASES = (
+    ("S2Convolution", 6, 4),
+    ("S2Convolution", 5, 5),
+    ("SO3Convolution", 4, 3),
+    ("SO3Convolution", 3, 5),
+    ("SO3Shortcut", 4, 3),
+    ("so3_integrate", 4, 4),
+)
+
+#: Documented bound on the paper's measure Delta for ReLU networks (aliasing of the
+#: nonlinearity's harmonics above b; measured 0.09-0.25 at b = 4..12, depth 2-3, on
+#: white-noise inputs band-limited at b: the worst case for aliasing).
+DELTA_BOUND = 0.4
+
+
+def make_layer(name: str, b_in: int, b_out: int, backend: str | None = None, f_in: int = 2, f_out: int = 3):
+    """A seeded layer of the given kind, and whether it takes S2 (True) or SO(3) inputs."""
+    torch.manual_seed(SEED)
+    if name == "S2Convolution":
+        return s2cnn.S2Convolution(f_in, f_out, b_in, b_out, s2cnn.s2_near_identity_grid(), backend=backend), True
+    if name == "SO3Convolution":
+        return s2cnn.SO3Convolution(f_in, f_out, b_in, b_out, s2cnn.so3_near_identity_grid(), backend=backend), False
+    if name == "SO3Shortcut":
+        return s2cnn.SO3Shortcut(f_in, f_out, b_in, b_out, backend=backend), False
+    if name == "so3_integrate":
+
+        class Integrate(torch.nn.Module):
+            def forward(self, x):
+                return s2cnn.so3_integrate(x)
+
+        return Integrate(), False
+    raise ValueError(f"unknown layer {name!r}")
+
+
+def layer_input(s2_input: bool, b: int, device: str, f_in: int = 2) -> torch.Tensor:
+    """A real band-limited float64 input (batch 2) for a layer."""
+    gen = torch.Generator().manual_seed(SEED + b)
+    make = s2cnn.testing.random_s2_signal if s2_input else s2cnn.testing.random_so3_signal
+    return make(2, f_in, b, generator=gen).to(device)
+
+
+def check_layer_equivariance(
+    name: str, b_in: int, b_out: int, dtype: torch.dtype, mode: str = "spectral", backend: str = "torch",
+    device: str = "cpu",
+) -> Row:
+    """Max relative error of ``layer(L_R x)`` against ``L_R layer(x)`` over 3 rotations (Haar
+    random for ``mode='spectral'``, whole alpha-grid steps for ``mode='grid'``)."""
+    layer, s2_input = make_layer(name, b_in, b_out, backend)
+    x = layer_input(s2_input, b_in, device)
+    err = s2cnn.testing.equivariance_error(layer.to(device), x, 3, mode=mode, seed=SEED, dtype=dtype)["max"]
+    return Row(
+        f"equivariance:{mode}:{name}({b_in}->{b_out})", backend, device, _dtype_name(dtype), b_in, err,
+        tolerance("equivariance", dtype),
+    )
+
+
+def relu_net(b: int, depth: int, features: int = 8, backend: str | None = None) -> torch.nn.Module:
+    """S2Conv(1 -> f, b -> b), then ``depth - 1`` times ReLU + SO3Conv(f -> f, b -> b)."""
+    torch.manual_seed(SEED)
+    layers = [s2cnn.S2Convolution(1, features, b, b, s2cnn.s2_near_identity_grid(), backend=backend)]
+    for _ in range(depth - 1):
+        layers += [torch.nn.ReLU(), s2cnn.SO3Convolution(features, features, b, b, s2cnn.so3_near_identity_grid(), backend=backend)]
+    return torch.nn.Sequential(*layers)
+
+
+def check_relu_delta(b: int, depth: int, backend: str = "torch", device: str = "cpu") -> Row:
+    """The paper's Delta for :func:`relu_net` over 4 Haar-random rotations, float64. Depth 1 is
+    linear (tolerance: machine precision); deeper nets are held to :data:`DELTA_BOUND`."""
+    net = relu_net(b, depth, backend=backend).to(device)
+    x = layer_input(True, b, device, f_in=1)
+    delta = s2cnn.testing.equivariance_error(net, x, 4, seed=SEED)["delta"]
+    tol = tolerance("equivariance", torch.float64) if depth == 1 else DELTA_BOUND
+    return Row(f"delta:relu_net(depth={depth})", backend, device, "float64", b, delta, tol)
+
+
+# ------------------------------------------------------------------------------------------
 # Case lists (the report runs all of them; the pytest suites parametrize over the same lists)
 
 REFERENCE_BANDWIDTHS = tuple(range(1, 11))
@@ -300,6 +380,8 @@ GRADCHECK_BANDWIDTHS = (1, 2, 3)
 WIGNER_CLOSED_FORM_DEGREES = (0, 1, 2, 5, 13, 30)
 WIGNER_EXTENDED_DEGREES = (64, 150, 300, 512)
 DTYPES = (torch.float64, torch.float32)
+DELTA_BANDWIDTHS = (4, 8, 12)
+DELTA_DEPTHS = (1, 2, 3)
 
 
 def all_checks(device: str = "cpu", quick: bool = False) -> list[Callable[[], Row]]:
@@ -322,6 +404,15 @@ def all_checks(device: str = "cpu", quick: bool = False) -> list[Callable[[], Ro
         for op in OPS:
             for b in GRADCHECK_BANDWIDTHS:
                 thunks.append(functools.partial(check_gradcheck, op, b, backend, device))
+        for name, b_in, b_out in LAYER_CASES:
+            for dtype in DTYPES:
+                for mode in ("spectral", "grid"):
+                    thunks.append(
+                        functools.partial(check_layer_equivariance, name, b_in, b_out, dtype, mode, backend, device)
+                    )
+        for b in DELTA_BANDWIDTHS[:1] if quick else DELTA_BANDWIDTHS:
+            for depth in DELTA_DEPTHS:
+                thunks.append(functools.partial(check_relu_delta, b, depth, backend, device))
     if torch.device(device).type == "cpu":
         for l in WIGNER_CLOSED_FORM_DEGREES:
             thunks.append(functools.partial(check_wigner_closed_form, l))

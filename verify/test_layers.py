@@ -1,0 +1,243 @@
+"""Layers: equivariance (two independent rotation paths), the paper's Delta for ReLU nets,
+agreement with the reference spatial correlation, gradients, module hygiene, bad input."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+
+import s2cnn
+from s2cnn.testing import assert_equivariant, equivariance_error
+
+from . import checks
+from .checks import DTYPES, LAYER_CASES
+from .tolerances import rel_l2, tolerance
+
+
+def _assert(row: checks.Row) -> None:
+    assert row.passed, f"{row.check} {row.dtype}: error {row.error:.3e} > {row.tolerance:.1e}"
+
+
+@pytest.mark.parametrize("mode", ["spectral", "grid"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("name,b_in,b_out", LAYER_CASES)
+def test_equivariance(name, b_in, b_out, dtype, mode, device):
+    _assert(checks.check_layer_equivariance(name, b_in, b_out, dtype, mode, "torch", device))
+
+
+@pytest.mark.parametrize("depth", checks.DELTA_DEPTHS)
+@pytest.mark.parametrize("b", checks.DELTA_BANDWIDTHS[:2])
+def test_relu_net_delta(b, depth, device):
+    _assert(checks.check_relu_delta(b, depth, "torch", device))
+
+
+def test_equivariance_helper_detects_a_broken_layer():
+    """A map that is not equivariant (a fixed mask on the grid) must fail the helper."""
+    conv = s2cnn.S2Convolution(1, 2, 4, 4, s2cnn.s2_near_identity_grid())
+    mask = torch.linspace(0.5, 1.5, 8)[None, None, :, None]
+
+    class Broken(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = conv
+
+        def forward(self, x):
+            return self.conv(x * mask.to(x.dtype))
+
+    x = checks.layer_input(True, 4, "cpu", f_in=1)
+    err = equivariance_error(Broken(), x, 2)
+    assert err["max"] > 1e-2
+    with pytest.raises(AssertionError, match="not equivariant"):
+        assert_equivariant(Broken(), x, tol=1e-6)
+    assert_equivariant(conv, x, tol=tolerance("equivariance", torch.float64))
+
+
+@pytest.mark.parametrize("b_in,b_out", [(4, 3), (3, 3)])
+def test_s2conv_against_reference_correlation(b_in, b_out):
+    import reference
+
+    layer, _ = checks.make_layer("S2Convolution", b_in, b_out)
+    layer = layer.double()
+    x = checks.layer_input(True, b_in, "cpu")
+    want = reference.s2_correlation(x.numpy(), (layer.kernel * layer.scaling).detach().numpy(), layer.grid, b_out)
+    got = (layer(x) - layer.bias).detach()
+    assert rel_l2(got, torch.from_numpy(np.ascontiguousarray(want))) <= tolerance("layer_reference", torch.float64)
+
+
+@pytest.mark.parametrize("b_in,b_out", [(3, 2), (2, 3)])
+def test_so3conv_against_reference_correlation(b_in, b_out):
+    import reference
+
+    torch.manual_seed(0)
+    grid = s2cnn.so3_near_identity_grid(n_alpha=3, n_beta=2, n_gamma=2)
+    layer = s2cnn.SO3Convolution(2, 2, b_in, b_out, grid).double()
+    x = checks.layer_input(False, b_in, "cpu")
+    want = reference.so3_correlation(x.numpy(), (layer.kernel * layer.scaling).detach().numpy(), layer.grid, b_out)
+    got = (layer(x) - layer.bias).detach()
+    assert rel_l2(got, torch.from_numpy(np.ascontiguousarray(want))) <= tolerance("layer_reference", torch.float64)
+
+
+@pytest.mark.parametrize("name", ["S2Convolution", "SO3Convolution", "SO3Shortcut"])
+def test_gradcheck_inputs_and_weights(name):
+    layer, s2_input = checks.make_layer(name, 2, 2, f_in=1, f_out=2)
+    if name == "S2Convolution":
+        layer = s2cnn.S2Convolution(1, 2, 2, 2, s2cnn.s2_near_identity_grid(n_alpha=3, n_beta=1))
+    elif name == "SO3Convolution":
+        layer = s2cnn.SO3Convolution(1, 2, 2, 2, s2cnn.so3_near_identity_grid(n_alpha=2, n_beta=1, n_gamma=2))
+    layer = layer.double()
+    x = checks.layer_input(s2_input, 2, "cpu", f_in=1)[:1].requires_grad_(True)
+    params = [p for p in layer.parameters()]
+    assert params, "the layer has weights"
+
+    def fn(x, *ps):
+        for p, v in zip(params, ps, strict=True):
+            p.data = v
+        return torch.func.functional_call(layer, {n: v for (n, _), v in zip(layer.named_parameters(), ps, strict=True)}, (x,))
+
+    inputs = (x, *[p.detach().clone().requires_grad_(True) for p in params])
+    assert torch.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+def test_integrate_of_one_is_one():
+    for b in (1, 3, 8):
+        x = torch.ones(2, 2 * b, 2 * b, 2 * b, dtype=torch.float64)
+        torch.testing.assert_close(s2cnn.so3_integrate(x), torch.ones(2, dtype=torch.float64))
+
+
+def test_rotation_composition_and_inverse():
+    x = checks.layer_input(False, 4, "cpu")
+    a, b, c = 0.4, 1.2, -2.0
+    back = s2cnn.so3_rotation(s2cnn.so3_rotation(x, a, b, c), -c, -b, -a)
+    assert rel_l2(back, x) < 1e-13
+    y = checks.layer_input(True, 4, "cpu")
+    back = s2cnn.s2_rotation(s2cnn.s2_rotation(y, a, b, c), -c, -b, -a)
+    assert rel_l2(back, y) < 1e-13
+
+
+def test_s2_rotation_moves_points_like_the_rotation_matrix():
+    """Rotating a band-limited bump centred at the north pole by R centres it at R e_z."""
+    import reference
+
+    b = 8
+    F = torch.zeros(b * b, dtype=torch.complex128)
+    for l in range(b):
+        F[l * l + l] = 1.0  # zonal: sum_l (2l+1) d^l_00 = a bump at beta = 0
+    bump = s2cnn.s2_ifft(F).real[None, None]
+    a, be, c = 0.7, 1.1, 0.3
+    rotated = s2cnn.s2_rotation(bump, a, be, c)[0, 0]
+    target = reference.rotation_matrix(a, be, c) @ np.array([0.0, 0.0, 1.0])
+    pts = reference.s2_grid_points(b)  # [2b, 2b, 3]
+    j, k = np.unravel_index(int(torch.argmax(rotated)), rotated.shape)
+    assert np.linalg.norm(pts[j, k] - target) < 2 * np.pi / (2 * b)
+
+
+class TestModuleHygiene:
+    def test_buffers_not_persistent_and_follow_dtype(self):
+        layer = s2cnn.SO3Convolution(2, 3, 3, 2, s2cnn.so3_near_identity_grid())
+        assert set(layer.state_dict()) == {"kernel", "bias"}
+        assert layer.kernel_basis_real.dtype == torch.float32
+        layer.double()
+        assert layer.kernel_basis_real.dtype == torch.float64
+        # float64 buffers come from the float64 master copy, not from the float32 ones
+        fresh = s2cnn.nn._common.so3_kernel_basis(2, layer.grid)
+        assert torch.equal(layer.kernel_basis_real, fresh.real)
+
+    def test_state_dict_and_save_load_round_trip(self):
+        layer = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid()).double()
+        x = checks.layer_input(True, 4, "cpu")
+        other = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid()).double()
+        other.load_state_dict(layer.state_dict())
+        torch.testing.assert_close(other(x), layer(x), rtol=0, atol=0)
+        buf = io.BytesIO()
+        torch.save(layer, buf)
+        buf.seek(0)
+        loaded = torch.load(buf, weights_only=False)
+        torch.testing.assert_close(loaded(x), layer(x), rtol=0, atol=0)
+
+    def test_extra_repr(self):
+        r = repr(s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid()))
+        assert "nfeature_in=2" in r and "b_out=3" in r and "24 points" in r
+        assert "b_in=4" in repr(s2cnn.SO3Shortcut(2, 3, 4, 3))
+
+    def test_shortcut_identity(self):
+        sc = s2cnn.SO3Shortcut(3, 3, 4, 4)
+        x = torch.randn(2, 3, 8, 8, 8)
+        assert sc(x) is x
+        assert sc.conv is None
+
+    def test_original_parameter_scale(self):
+        layer = s2cnn.S2Convolution(4, 5, 30, 10, s2cnn.s2_near_identity_grid())
+        assert layer.kernel.shape == (4, 5, 24) and layer.bias.shape == (1, 5, 1, 1, 1)
+        assert layer.scaling == pytest.approx(1 / np.sqrt(24 * 4 * 10**4 / 30**2))
+        assert float(layer.kernel.detach().abs().max()) <= 1.0
+        so3 = s2cnn.SO3Convolution(4, 5, 10, 6, s2cnn.so3_near_identity_grid())
+        assert so3.scaling == pytest.approx(1 / np.sqrt(192 * 4 * 6**3 / 10**3))
+
+
+class TestBadInput:
+    def test_wrong_feature_count(self):
+        layer = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid())
+        with pytest.raises(ValueError, match=r"expected 2 input features"):
+            layer(torch.randn(1, 3, 8, 8))
+
+    def test_wrong_size(self):
+        layer = s2cnn.SO3Convolution(2, 3, 4, 3, s2cnn.so3_near_identity_grid())
+        with pytest.raises(ValueError, match=r"2\*b_in = 8"):
+            layer(torch.randn(1, 2, 6, 6, 6))
+
+    def test_wrong_ndim(self):
+        layer = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid())
+        with pytest.raises(ValueError, match=r"4-D tensor \[batch, feature, beta, alpha\]"):
+            layer(torch.randn(2, 8, 8))
+        layer = s2cnn.SO3Convolution(2, 3, 4, 3, s2cnn.so3_near_identity_grid())
+        with pytest.raises(ValueError, match=r"5-D tensor"):
+            layer(torch.randn(1, 2, 8, 8))
+
+    def test_dtype_mismatch(self):
+        layer = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid())
+        with pytest.raises(TypeError, match=r"layer.double\(\)"):
+            layer(torch.randn(1, 2, 8, 8, dtype=torch.float64))
+
+    @pytest.mark.parametrize(
+        "grid,match",
+        [
+            (((4.0, 0.0),), r"beta must lie in \[0, pi\]"),
+            (((0.1, float("nan")),), r"finite"),
+            (((0.1, 0.2, 0.3),), r"\(beta, alpha\) tuple"),
+            ((), r"at least one"),
+        ],
+    )
+    def test_bad_grid(self, grid, match):
+        with pytest.raises(ValueError, match=match):
+            s2cnn.S2Convolution(1, 1, 4, 4, grid)
+
+    def test_bad_bandwidths(self):
+        with pytest.raises(ValueError, match=r"b_out must be <= b_in = 4"):
+            s2cnn.S2Convolution(1, 1, 4, 5, s2cnn.s2_near_identity_grid())
+        with pytest.raises(ValueError, match=r"integer >= 1"):
+            s2cnn.SO3Convolution(0, 1, 4, 5, s2cnn.so3_near_identity_grid())
+
+
+@pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf:UserWarning")
+def test_torch_compile_keeps_working():
+    """The layers trace under torch.compile (dispatch resolves in Python, outside the graph
+    where needed) and give the eager result, forward and backward."""
+    torch._dynamo.reset()
+    net = torch.nn.Sequential(
+        s2cnn.S2Convolution(1, 2, 3, 2, s2cnn.s2_near_identity_grid(), backend="torch"),
+        torch.nn.ReLU(),
+        s2cnn.SO3Convolution(2, 2, 2, 2, s2cnn.so3_near_identity_grid(), backend="torch"),
+    )
+    x = torch.randn(2, 1, 6, 6)
+    compiled = torch.compile(net, backend="aot_eager")
+    want = net(x)
+    got = compiled(x)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    got.sum().backward()
+    g = net[0].kernel.grad.clone()
+    net.zero_grad()
+    want.sum().backward()
+    torch.testing.assert_close(g, net[0].kernel.grad, rtol=1e-4, atol=1e-6)
