@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from reference import (
     lie_learn_wigner_d_matrix,
@@ -17,6 +18,8 @@ from reference import (
     wigner_D_matrix,
     wigner_d_matrix,
 )
+
+from .tolerances import TOLERANCES
 
 with warnings.catch_warnings():
     # lie_learn 0.0.2 predates current Python and numpy: deprecations its own modules raise while
@@ -29,7 +32,7 @@ with warnings.catch_warnings():
 
 pytestmark = pytest.mark.lie_learn
 
-TOL = 1e-12  # absolute
+TOL = TOLERANCES[torch.float64]["wigner"]  # absolute
 
 BETAS = (0.0, 0.1, 1.0, np.pi / 2, 2.5, np.pi) + tuple(soft_betas(4)[[0, 3, 7]])
 
