@@ -1,0 +1,67 @@
+"""The part of the convolution layers that does not depend on the input space."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..spectral import so3_ifft
+from ._common import backend_scope, check_grid, check_input, kernel_spectrum, refresh_basis
+
+
+class SpectralConvolution(nn.Module):
+    """Correlation with a kernel sampled on a grid, computed spectrally:
+    forward transform of the input to ``b_out``, kernel spectrum on its grid, block product,
+    SO(3) synthesis at ``b_out`` (real part), plus a bias per output feature.
+
+    Subclasses set the class attributes ``input_ndim`` (4 for S2 inputs, 5 for SO(3)),
+    ``grid_arity``, ``scaling_powers`` (exponents of ``b_out`` and ``b_in`` in the scale of
+    the original) and the methods :meth:`_basis`, :meth:`_fft`, :meth:`_mm`.
+    """
+
+    input_ndim: int
+    grid_arity: int
+    scaling_powers: tuple[float, float]
+
+    def __init__(self, nfeature_in: int, nfeature_out: int, b_in: int, b_out: int, grid, backend=None):
+        super().__init__()
+        name = type(self).__name__
+        for what, v in (("nfeature_in", nfeature_in), ("nfeature_out", nfeature_out), ("b_in", b_in), ("b_out", b_out)):
+            if isinstance(v, bool) or int(v) != v or v < 1:
+                raise ValueError(f"{name}: {what} must be an integer >= 1; got {v!r}")
+        self.nfeature_in, self.nfeature_out = int(nfeature_in), int(nfeature_out)
+        self.b_in, self.b_out = int(b_in), int(b_out)
+        self.grid = check_grid(grid, self.grid_arity, name)
+        self.backend = backend
+        self.kernel = nn.Parameter(torch.empty(self.nfeature_in, self.nfeature_out, len(self.grid)).uniform_(-1, 1))
+        p_out, p_in = self.scaling_powers
+        self.scaling = 1.0 / math.sqrt(len(self.grid) * self.nfeature_in * self.b_out**p_out / self.b_in**p_in)
+        self.bias = nn.Parameter(torch.zeros(1, self.nfeature_out, 1, 1, 1))
+        basis = self._basis(self.b_out, self.grid)
+        self._basis64 = basis  # master copy, complex128 on the CPU
+        self.register_buffer("kernel_basis_real", basis.real.float(), persistent=False)
+        self.register_buffer("kernel_basis_imag", basis.imag.float(), persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        refresh_basis(self)
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(type(self).__name__, x, self.input_ndim, self.nfeature_in, self.b_in, self.kernel)
+        with backend_scope(self.backend):
+            X = self._fft(x, self.b_out)  # [nspec_in, batch, f_in]
+            basis = torch.complex(self.kernel_basis_real, self.kernel_basis_imag)
+            y = kernel_spectrum(self.kernel * self.scaling, basis)  # [nspec_in, f_in, f_out]
+            z = self._mm(X, y)  # [so3_nspec(b_out), batch, f_out]
+            out = so3_ifft(z, b_out=self.b_out).real  # [batch, f_out, beta, alpha, gamma]
+        return out + self.bias
+
+    def extra_repr(self) -> str:
+        return (
+            f"nfeature_in={self.nfeature_in}, nfeature_out={self.nfeature_out}, b_in={self.b_in}, "
+            f"b_out={self.b_out}, grid=<{len(self.grid)} points>, backend={self.backend!r}"
+        )
+
