@@ -33,6 +33,7 @@ __all__ = [
     "check_adjoint",
     "check_synthesis_adjoint",
     "check_gradcheck",
+    "check_backend_agreement",
     "check_wigner_closed_form",
     "check_wigner_extended",
     "available_backends",
@@ -241,6 +242,25 @@ def check_synthesis_adjoint(
     return Row(f"adjoint_synthesis:{space}", backend, device, _dtype_name(dtype), b, err, tolerance("adjoint", dtype))
 
 
+def check_backend_agreement(
+    op: str, b: int, dtype: torch.dtype, backend: str, device: str = "cpu"
+) -> Row:
+    """``backend`` against the torch backend on the same device: the worst relative L2 error
+    over the output and the gradients of every input (for a random cotangent)."""
+    *xs, y = _adjoint_pair(op, b)
+    cdt = _COMPLEX[real_dtype(dtype)]
+    yt = torch.from_numpy(y).to(device=device, dtype=cdt)
+    results = []
+    for name in (backend, "torch"):
+        xt = [torch.from_numpy(a).to(device=device, dtype=cdt).requires_grad_(True) for a in xs]
+        with set_backend(name, only=True):
+            out = getattr(s2cnn, op)(*xt)
+            grads = torch.autograd.grad(out, xt, grad_outputs=yt)
+        results.append((out.detach(), *grads))
+    err = max(rel_l2(a, b_) for a, b_ in zip(*results, strict=True))
+    return Row(f"vs_torch:{op}", backend, device, _dtype_name(dtype), b, err, tolerance("backend", dtype))
+
+
 def check_gradcheck(op: str, b: int, backend: str = "torch", device: str = "cpu") -> Row:
     """``torch.autograd.gradcheck`` in complex128 (finite differences); error is 0 on success,
     infinity on failure (the tolerances are gradcheck's own ``atol=1e-6, rtol=1e-4``)."""
@@ -377,6 +397,7 @@ REFERENCE_BANDWIDTHS = tuple(range(1, 11))
 ROUNDTRIP_BANDWIDTHS = (1, 2, 3, 8, 16, 32, 64)
 ADJOINT_BANDWIDTHS = (2, 5, 9)
 GRADCHECK_BANDWIDTHS = (1, 2, 3)
+AGREEMENT_BANDWIDTHS = (1, 3, 8, 16, 33)
 WIGNER_CLOSED_FORM_DEGREES = (0, 1, 2, 5, 13, 30, 64, 150)
 WIGNER_EXTENDED_DEGREES = (64, 150, 300, 512)
 DTYPES = (torch.float64, torch.float32)
@@ -396,6 +417,9 @@ def all_checks(device: str = "cpu", quick: bool = False) -> list[Callable[[], Ro
                     thunks.append(functools.partial(check_reference, op, b, dtype, backend, device))
                 for b in ADJOINT_BANDWIDTHS:
                     thunks.append(functools.partial(check_adjoint, op, b, dtype, backend, device))
+                if backend != "torch":
+                    for b in AGREEMENT_BANDWIDTHS:
+                        thunks.append(functools.partial(check_backend_agreement, op, b, dtype, backend, device))
             for space in ("s2", "so3"):
                 for b in rt_bs:
                     thunks.append(functools.partial(check_roundtrip, space, b, dtype, backend, device))
