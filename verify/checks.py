@@ -376,7 +376,8 @@ def relu_net(b: int, depth: int, features: int = 8, backend: str | None = None) 
     torch.manual_seed(SEED)
     layers = [s2cnn.S2Convolution(1, features, b, b, s2cnn.s2_near_identity_grid(), backend=backend)]
     for _ in range(depth - 1):
-        layers += [torch.nn.ReLU(), s2cnn.SO3Convolution(features, features, b, b, s2cnn.so3_near_identity_grid(), backend=backend)]
+        conv = s2cnn.SO3Convolution(features, features, b, b, s2cnn.so3_near_identity_grid(), backend=backend)
+        layers += [torch.nn.ReLU(), conv]
     return torch.nn.Sequential(*layers)
 
 
