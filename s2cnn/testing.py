@@ -186,6 +186,6 @@ def assert_equivariant(module, x: torch.Tensor, tol: float = 1e-10, **kwargs) ->
     if not err["max"] <= tol:
         raise AssertionError(
             f"not equivariant ({err['mode']} rotations): max relative error {err['max']:.3e} > {tol:.1e}; "
-            f"per rotation {['%.2e' % e for e in err['errors']]}"
+            f"per rotation {', '.join(f'{e:.2e}' for e in err['errors'])}"
         )
     return err

@@ -62,7 +62,8 @@ def test_s2conv_against_reference_correlation(b_in, b_out):
     layer, _ = checks.make_layer("S2Convolution", b_in, b_out)
     layer = layer.double()
     x = checks.layer_input(True, b_in, "cpu")
-    want = reference.s2_correlation(x.numpy(), (layer.kernel * layer.scaling).detach().numpy(), layer.grid, b_out)
+    kernel = (layer.kernel * layer.scaling).detach().numpy()
+    want = reference.s2_correlation(x.numpy(), kernel, layer.grid, b_out)
     got = (layer(x) - layer.bias).detach()
     assert rel_l2(got, torch.from_numpy(np.ascontiguousarray(want))) <= tolerance("layer_reference", torch.float64)
 

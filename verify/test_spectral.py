@@ -12,7 +12,8 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 
 def _assert(row: checks.Row) -> None:
-    assert row.passed, f"{row.check} b={row.b} {row.dtype} on {row.backend}: error {row.error:.3e} > {row.tolerance:.1e}"
+    msg = f"{row.check} b={row.b} {row.dtype} on {row.backend}: error {row.error:.3e} > {row.tolerance:.1e}"
+    assert row.passed, msg
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
