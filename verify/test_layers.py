@@ -90,15 +90,13 @@ def test_gradcheck_inputs_and_weights(name):
         layer = s2cnn.SO3Convolution(1, 2, 2, 2, s2cnn.so3_near_identity_grid(n_alpha=2, n_beta=1, n_gamma=2))
     layer = layer.double()
     x = checks.layer_input(s2_input, 2, "cpu", f_in=1)[:1].requires_grad_(True)
-    params = [p for p in layer.parameters()]
-    assert params, "the layer has weights"
+    names = [n for n, _ in layer.named_parameters()]
+    assert names, "the layer has weights"
 
     def fn(x, *ps):
-        for p, v in zip(params, ps, strict=True):
-            p.data = v
-        return torch.func.functional_call(layer, {n: v for (n, _), v in zip(layer.named_parameters(), ps, strict=True)}, (x,))
+        return torch.func.functional_call(layer, dict(zip(names, ps, strict=True)), (x,))
 
-    inputs = (x, *[p.detach().clone().requires_grad_(True) for p in params])
+    inputs = (x, *[p.detach().clone().requires_grad_(True) for p in layer.parameters()])
     assert torch.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4)
 
 
