@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from ...layout import so3_bandwidth_from_nspec, so3_nspec
+from ...layout import so3_bandwidth_from_nspec
 
 
 def s2_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -18,12 +18,12 @@ def s2_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     nspec, Z, f_in = x.shape
     f_out = y.shape[2]
     b = round(nspec**0.5)
+    sizes = [2 * l + 1 for l in range(b)]
     out = []
-    for l in range(b):
-        k = 2 * l + 1
-        s = slice(l * l, l * l + k)
-        xl = x[s].reshape(k * Z, f_in)  # [(m, Z), f]
-        yl = y[s].conj().permute(1, 0, 2).reshape(f_in, k * f_out)  # [f, (n, o)]
+    # torch.split, not slicing: the backward of b slices would add b full-size zero tensors
+    for k, xs, ys in zip(sizes, x.split(sizes), y.split(sizes), strict=True):
+        xl = xs.reshape(k * Z, f_in)  # [(m, Z), f]
+        yl = ys.conj().permute(1, 0, 2).reshape(f_in, k * f_out)  # [f, (n, o)]
         zl = (xl @ yl).reshape(k, Z, k, f_out).permute(0, 2, 1, 3)  # [m, n, Z, o]
         out.append(zl.reshape(k * k, Z, f_out))
     return torch.cat(out)
@@ -37,12 +37,13 @@ def so3_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     nspec, Z, f_in = x.shape
     f_out = y.shape[2]
     b = so3_bandwidth_from_nspec(nspec)
+    sizes = [(2 * l + 1) ** 2 for l in range(b)]
     out = []
-    for l in range(b):
+    # torch.split, not slicing: the backward of b slices would add b full-size zero tensors
+    for l, xs, ys in zip(range(b), x.split(sizes), y.split(sizes), strict=True):
         k = 2 * l + 1
-        s = slice(so3_nspec(l), so3_nspec(l + 1))
-        xl = x[s].reshape(k, k, Z, f_in).permute(0, 2, 1, 3).reshape(k * Z, k * f_in)  # [(m,Z),(k,f)]
-        yl = y[s].conj().reshape(k, k, f_in, f_out).permute(1, 2, 0, 3).reshape(k * f_in, k * f_out)
+        xl = xs.reshape(k, k, Z, f_in).permute(0, 2, 1, 3).reshape(k * Z, k * f_in)  # [(m,Z),(k,f)]
+        yl = ys.conj().reshape(k, k, f_in, f_out).permute(1, 2, 0, 3).reshape(k * f_in, k * f_out)
         zl = (xl @ yl).reshape(k, Z, k, f_out).permute(0, 2, 1, 3)  # [m, n, Z, o]
         out.append(zl.reshape(k * k, Z, f_out))
     return torch.cat(out)
