@@ -100,6 +100,30 @@ def test_gradcheck_inputs_and_weights(name):
     assert torch.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4)
 
 
+@pytest.mark.parametrize("space", ["s2", "so3"])
+def test_kernel_spectrum_is_the_sum_of_conjugate_wigner_d(space):
+    """The compact kernel spectrum equals the definition c sum_p k_p conj(D^l_mn(g_p)), on the
+    default grid (3 distinct betas) and on a grid whose betas all differ."""
+    from s2cnn.nn._kernel import kernel_spectrum, kernel_tables
+    from s2cnn.wigner import s2_harmonic_rows, wigner_D_rows
+
+    b = 5
+    g = np.random.default_rng(0)
+    for grid in (
+        s2cnn.s2_near_identity_grid() if space == "s2" else s2cnn.so3_near_identity_grid(),
+        tuple(tuple(p) for p in g.uniform(0, 3, size=(7, 2 if space == "s2" else 3))),
+    ):
+        pts = np.array(grid)
+        if space == "s2":
+            dense = 2 * b * np.conj(s2_harmonic_rows(b, pts[:, 1], pts[:, 0]))
+        else:
+            dense = np.conj(wigner_D_rows(b, pts[:, 1], pts[:, 0], pts[:, 2]))
+        kernel = torch.randn(2, 3, len(grid), dtype=torch.float64)
+        want = torch.einsum("iop,ps->sio", kernel.to(torch.complex128), torch.from_numpy(dense))
+        tables, sizes = kernel_tables(b, grid, space)
+        torch.testing.assert_close(kernel_spectrum(kernel, tables, sizes), want, rtol=1e-12, atol=1e-12)
+
+
 def test_integrate_of_one_is_one():
     for b in (1, 3, 8):
         x = torch.ones(2, 2 * b, 2 * b, 2 * b, dtype=torch.float64)
@@ -137,12 +161,13 @@ class TestModuleHygiene:
     def test_buffers_not_persistent_and_follow_dtype(self):
         layer = s2cnn.SO3Convolution(2, 3, 3, 2, s2cnn.so3_near_identity_grid())
         assert set(layer.state_dict()) == {"kernel", "bias"}
-        assert layer.kernel_basis_real.dtype == torch.float32
+        assert layer.kernel_d.dtype == torch.float32
         layer.double()
-        assert layer.kernel_basis_real.dtype == torch.float64
+        assert layer.kernel_d.dtype == torch.float64
         # float64 buffers come from the float64 master copy, not from the float32 ones
-        fresh = s2cnn.nn._common.so3_kernel_basis(2, layer.grid)
-        assert torch.equal(layer.kernel_basis_real, fresh.real)
+        fresh, _ = s2cnn.nn._kernel.kernel_tables(2, layer.grid, "so3")
+        assert torch.equal(layer.kernel_d, fresh["d"])
+        assert torch.equal(layer.kernel_phase_alpha_imag, fresh["phase_alpha_imag"])
 
     def test_state_dict_and_save_load_round_trip(self):
         layer = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid()).double()

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ..spectral import so3_ifft
-from ._common import backend_scope, check_grid, check_input, kernel_spectrum, refresh_basis
+from ._common import backend_scope, check_grid, check_input, refresh_tables
+from ._kernel import kernel_spectrum, kernel_tables
 
 
 class SpectralConvolution(nn.Module):
@@ -18,12 +19,16 @@ class SpectralConvolution(nn.Module):
 
     Subclasses set the class attributes ``input_ndim`` (4 for S2 inputs, 5 for SO(3)),
     ``grid_arity``, ``scaling_powers`` (exponents of ``b_out`` and ``b_in`` in the scale of
-    the original) and the methods :meth:`_basis`, :meth:`_fft`, :meth:`_mm`.
+    the original), ``space`` (``"s2"`` or ``"so3"``, of the kernel grid) and the methods
+    :meth:`_fft`, :meth:`_mm`. The kernel's spectrum is computed by :mod:`s2cnn.nn._kernel` from
+    small tables, kept as non-persistent buffers at the kernel's precision and derived from a
+    float64 master copy.
     """
 
     input_ndim: int
     grid_arity: int
     scaling_powers: tuple[float, float]
+    space: str
 
     def __init__(self, nfeature_in: int, nfeature_out: int, b_in: int, b_out: int, grid, backend=None):
         super().__init__()
@@ -39,22 +44,22 @@ class SpectralConvolution(nn.Module):
         p_out, p_in = self.scaling_powers
         self.scaling = 1.0 / math.sqrt(len(self.grid) * self.nfeature_in * self.b_out**p_out / self.b_in**p_in)
         self.bias = nn.Parameter(torch.zeros(1, self.nfeature_out, 1, 1, 1))
-        basis = self._basis(self.b_out, self.grid)
-        self._basis64 = basis  # master copy, complex128 on the CPU
-        self.register_buffer("kernel_basis_real", basis.real.float(), persistent=False)
-        self.register_buffer("kernel_basis_imag", basis.imag.float(), persistent=False)
+        self._tables64, self._group_sizes = kernel_tables(self.b_out, self.grid, self.space)
+        for name, master in self._tables64.items():
+            value = master.float() if master.is_floating_point() else master.clone()
+            self.register_buffer("kernel_" + name, value, persistent=False)
 
     def _apply(self, fn, recurse=True):
         super()._apply(fn, recurse)
-        refresh_basis(self)
+        refresh_tables(self)
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(type(self).__name__, x, self.input_ndim, self.nfeature_in, self.b_in, self.kernel)
         with backend_scope(self.backend):
             X = self._fft(x, self.b_out)  # [nspec_in, batch, f_in]
-            basis = torch.complex(self.kernel_basis_real, self.kernel_basis_imag)
-            y = kernel_spectrum(self.kernel * self.scaling, basis)  # [nspec_in, f_in, f_out]
+            tables = {name: getattr(self, "kernel_" + name) for name in self._tables64}
+            y = kernel_spectrum(self.kernel * self.scaling, tables, self._group_sizes)  # [nspec, f_in, f_out]
             z = self._mm(X, y)  # [so3_nspec(b_out), batch, f_out]
             out = so3_ifft(z, b_out=self.b_out).real  # [batch, f_out, beta, alpha, gamma]
         return out + self.bias

@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import math
 
-import numpy as np
 import torch
 
 from ..backends import set_backend
-from ..wigner import s2_harmonic_rows, wigner_D_rows
 
 
 def check_grid(grid, arity: int, layer: str) -> tuple[tuple[float, ...], ...]:
@@ -30,27 +28,6 @@ def check_grid(grid, arity: int, layer: str) -> tuple[tuple[float, ...], ...]:
         if not (0.0 <= p[0] <= math.pi):
             raise ValueError(f"{layer}: grid beta must lie in [0, pi]; got the point {p}")
     return pts
-
-
-def s2_kernel_basis(b: int, grid) -> torch.Tensor:
-    """``K[p, s]`` with :math:`y^l_m = \\sum_p k_p K_{p, (l,m)}`,
-    :math:`K_{p,(l,m)} = 2b\\, \\overline{D^l_{m0}(\\alpha_p, \\beta_p, 0)}` (the original's scale:
-    no quadrature weights, the kernel absorbs them). complex128 ``[len(grid), b**2]``."""
-    beta, alpha = np.array(grid, dtype=np.float64).T
-    return torch.from_numpy(2 * b * np.conj(s2_harmonic_rows(b, alpha, beta)))
-
-
-def so3_kernel_basis(b: int, grid) -> torch.Tensor:
-    """``K[p, s] = conj(D^l_{mn}(alpha_p, beta_p, gamma_p))``, complex128 ``[len(grid), so3_nspec(b)]``."""
-    beta, alpha, gamma = np.array(grid, dtype=np.float64).T
-    return torch.from_numpy(np.conj(wigner_D_rows(b, alpha, beta, gamma)))
-
-
-def kernel_spectrum(kernel: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
-    """``kernel [f_in, f_out, P]`` (real) and ``basis [P, nspec]`` -> ``[nspec, f_in, f_out]``."""
-    f_in, f_out, P = kernel.shape
-    y = kernel.reshape(f_in * f_out, P).to(basis.dtype) @ basis  # [(i, o), s]
-    return y.T.reshape(-1, f_in, f_out)
 
 
 def backend_scope(backend):
@@ -79,11 +56,13 @@ def check_input(layer: str, x, ndim: int, f_in: int, b_in: int, weight: torch.Te
         raise ValueError(f"{layer}: input on {x.device} but the layer's parameters on {weight.device}")
 
 
-def refresh_basis(layer) -> None:
-    """Re-derive the kernel basis buffers from the float64 master copy at the precision and
-    device of the layer's kernel (after ``.to()``, ``.double()``, ``.cuda()``, ...), so that a
+def refresh_tables(layer) -> None:
+    """Re-derive the kernel tables' buffers from their float64 master copies at the precision
+    and device of the layer's kernel (after ``.to()``, ``.double()``, ``.cuda()``, ...), so that a
     float32 -> float64 round trip of the layer loses nothing."""
     dtype = layer.kernel.dtype if layer.kernel.dtype in (torch.float32, torch.float64) else torch.float32
-    basis = layer._basis64.to(layer.kernel.device)
-    layer.kernel_basis_real = basis.real.to(dtype, copy=True)
-    layer.kernel_basis_imag = basis.imag.to(dtype, copy=True)
+    for name, master in layer._tables64.items():
+        value = master.to(layer.kernel.device, copy=True)
+        if value.is_floating_point():
+            value = value.to(dtype)
+        setattr(layer, "kernel_" + name, value)

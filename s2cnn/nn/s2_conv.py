@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..spectral import s2_fft, s2_mm
 from ._base import SpectralConvolution
-from ._common import s2_kernel_basis
 
 __all__ = ["S2Convolution"]
 
@@ -48,16 +47,13 @@ class S2Convolution(SpectralConvolution):
 
     input_ndim = 4
     grid_arity = 2
+    space = "s2"
     scaling_powers = (4.0, 2.0)
 
     def __init__(self, nfeature_in: int, nfeature_out: int, b_in: int, b_out: int, grid, backend=None):
         if b_out > b_in:
             raise ValueError(f"S2Convolution: b_out must be <= b_in = {b_in}; got {b_out}")
         super().__init__(nfeature_in, nfeature_out, b_in, b_out, grid, backend)
-
-    @staticmethod
-    def _basis(b, grid):
-        return s2_kernel_basis(b, grid)
 
     @staticmethod
     def _fft(x, b_out):

@@ -7,7 +7,7 @@ from torch import nn
 
 from ..spectral import so3_fft, so3_mm
 from ._base import SpectralConvolution
-from ._common import check_input, so3_kernel_basis
+from ._common import check_input
 
 __all__ = ["SO3Convolution", "SO3Shortcut"]
 
@@ -43,11 +43,8 @@ class SO3Convolution(SpectralConvolution):
 
     input_ndim = 5
     grid_arity = 3
+    space = "so3"
     scaling_powers = (3.0, 3.0)
-
-    @staticmethod
-    def _basis(b, grid):
-        return so3_kernel_basis(b, grid)
 
     @staticmethod
     def _fft(x, b_out):
