@@ -1,0 +1,53 @@
+"""pytest-benchmark: ``S2Convolution`` and ``SO3Convolution`` (forward, b_in = b_out = 8),
+each checked two ways: against a float64 copy of the layer on the ``torch`` backend, and for
+exact equivariance under a rotation by one step of the alpha grid
+(:func:`s2cnn.testing.assert_equivariant`, ``mode="grid"``) at the benchmarked dtype.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+import s2cnn
+from s2cnn.testing import assert_equivariant
+from verify.tolerances import rel_l2, tolerance
+
+from .common import rng, sync, torch_dtype
+
+B = 8
+BATCH, F_IN, F_OUT = 2, 3, 4
+
+LAYERS = {
+    "S2Convolution": (s2cnn.S2Convolution, s2cnn.s2_near_identity_grid, 2),
+    "SO3Convolution": (s2cnn.SO3Convolution, s2cnn.so3_near_identity_grid, 3),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_forward(benchmark, target, dtype, name):
+    backend, device = target
+    cls, grid, ndim = LAYERS[name]
+    torch.manual_seed(0)
+    layer = cls(F_IN, F_OUT, B, B, grid(), backend=backend).to(device, torch_dtype(dtype))
+    torch.nn.init.uniform_(layer.bias, -1, 1)
+    x64 = torch.from_numpy(rng("micro", name, B).standard_normal((BATCH, F_IN) + (2 * B,) * ndim)).to(device)
+    x = x64.to(torch_dtype(dtype))
+
+    def call():
+        with torch.no_grad():
+            out = layer(x)
+        sync(device)
+        return out
+
+    benchmark.extra_info.update(b=B, shape=[BATCH, F_IN, F_OUT], backend=backend, device=device, dtype=dtype)
+    got = benchmark(call)
+    assert got.shape == (BATCH, F_OUT, 2 * B, 2 * B, 2 * B) and got.dtype == torch_dtype(dtype)
+    layer64 = copy.deepcopy(layer).double()
+    layer64.backend = "torch"
+    with torch.no_grad():
+        want = layer64(x64)
+    assert rel_l2(got, want) <= tolerance("backend", got.dtype)
+    assert_equivariant(layer, x64, tol=tolerance("equivariance", got.dtype), rotations=1, mode="grid", dtype=got.dtype)
