@@ -1,68 +1,179 @@
-"""Index plans of the torch backend: which FFT bins feed which Wigner chain, and where each
-chain's output lands in the spectral layout. Cached by ``(b_grid, nl, device)``."""
+"""Index plans of the torch backend: which FFT bins feed which table row, and where each GEMM
+output lands in the spectral layout (with the sign or conjugation that a symmetry asks for).
+Cached by ``(b_grid, nl, dtype, device)``; the orders follow :mod:`._tables`.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from ..._cache import table_cache
 from ...layout import so3_nspec
-from ...wigner import so3_group_pairs
+from ._tables import s2_buckets, s2_chain_length, so3_band_rows, so3_half_pairs
+
+
+class So3Plan(NamedTuple):
+    """Plan between the SO(3) grid of ``b_grid`` and the degrees ``l < nl``.
+
+    ``Q`` pairs of ``H`` in ring order; ``rows = sum_L Q_L (nl - L)`` inverse GEMM rows ``(L, q, l)``.
+
+    Attributes
+    ----------
+    row_sizes : tuple of int
+        ``Q_L (nl - L)``.
+    band_rows : tuple of int
+        The FFT bins ``m mod 2b`` of the orders ``|m| < nl`` (:func:`._tables.so3_band_rows`).
+    out_index : LongTensor ``[so3_nspec(nl)]``
+        For each layout row ``(l, m, n)``, its row in the forward GEMM output, ordered
+        ``(m, n, r)`` as the forward tables (``n >= 0``, ``l = |m| + r``): that of ``(l, m, n)``
+        if ``n >= 0``, else that of the mirror ``(l, -m, -n)``.
+    out_factor : Tensor ``[so3_nspec(nl), 2]``
+        Factors of the real and imaginary parts: ``(1, 1)``, or ``(s, -s)`` with
+        ``s = (-1)^{m-n}`` for a mirror (:math:`F_{-m,-n} = s \\overline{F_{mn}}` for real data).
+    in_index : LongTensor ``[2 rows]``
+        Order ``(L, q, l, h)``: the layout row of ``(l, m, n)`` (``h = 0``) or of its mirror
+        ``(l, -m, -n)`` (``h = 1``).
+    in_factor : Tensor ``[2 rows]``
+        ``2l + 1`` times ``1`` (``h = 0``) or ``s`` (``h = 1``; :math:`d_{-m,-n} = s\\, d_{mn}`).
+    grid_index : tuple of int, ``(2b)^2`` entries
+        For each FFT bin ``(m mod 2b, n mod 2b)`` in C order: the synthesis it receives,
+        ``h Q + q``; ``2Q`` (a zero slot) outside the band.
+    """
+
+    row_sizes: tuple
+    band_rows: tuple
+    out_index: torch.Tensor
+    out_factor: torch.Tensor
+    in_index: torch.Tensor
+    in_factor: torch.Tensor
+    grid_index: tuple
+
+
+def _so3_row(l, m, n):
+    return so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
 
 
 @table_cache(maxsize=32)
-def so3_plan(b_grid: int, nl: int, device: torch.device):
-    """Plan for the SO(3) contraction between the grid of ``b_grid`` and degrees ``l < nl``.
-
-    Returns
-    -------
-    bins : LongTensor ``[P]``
-        Flat FFT bin ``(m mod 2b) * 2b + (n mod 2b)`` of every pair, rings ``L = 0..nl-1`` in turn.
-    ring_sizes : list of int
-        ``P_L``, the number of pairs of ring ``L``.
-    to_layout : LongTensor ``[so3_nspec(nl)]``
-        Row of the ring-ordered output (ring ``L`` contributes ``P_L * (nl - L)`` rows, pair
-        major) that holds each row of the SO(3) layout.
-    to_rings : LongTensor
-        The inverse permutation (layout row of each ring-ordered row).
-    """
+def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> So3Plan:
     nb = 2 * b_grid
-    bins, sizes, layout_rows = [], [], []
-    for L, (m, n) in enumerate(so3_group_pairs(nl)):
-        bins.append((m % nb) * nb + (n % nb))
-        sizes.append(m.size)
+    pairs = so3_half_pairs(nl)
+    m_all = np.concatenate([m for m, _ in pairs])
+    n_all = np.concatenate([n for _, n in pairs])
+    Q = m_all.size
+    nspec = so3_nspec(nl)
+    # forward: GEMM rows (m, n, r) over the band rows m, 0 <= n < nl, r < nl - |m|
+    band = so3_band_rows(b_grid, nl)
+    row_start = np.cumsum([0] + [nl * (nl - abs(m)) for m in band])
+    start_of = {m: row_start[i] for i, m in enumerate(band)}
+    out_index = np.empty(nspec, dtype=np.int64)
+    out_factor = np.ones((nspec, 2))
+    for l in range(nl):
+        m, n = (a.reshape(-1) for a in np.meshgrid(np.arange(-l, l + 1), np.arange(-l, l + 1), indexing="ij"))
+        flip = n < 0
+        s = np.where((m - n) % 2 == 0, 1.0, -1.0)
+        mm, nn = np.where(flip, -m, m), np.where(flip, -n, n)
+        starts = np.array([start_of[k] for k in mm])
+        rows = _so3_row(l, m, n)
+        out_index[rows] = starts + nn * (nl - np.abs(mm)) + (l - np.abs(mm))
+        out_factor[rows[flip]] = np.stack([s[flip], -s[flip]], -1)
+    # inverse: rings of H, each pair beside its mirror
+    in_index, in_factor = [], []
+    for L, (m, n) in enumerate(pairs):
         l = np.arange(L, nl)[None, :]
-        rows = so3_nspec(l) + (m[:, None] + l) * (2 * l + 1) + (n[:, None] + l)
-        layout_rows.append(rows.reshape(-1))
-    to_rings = np.concatenate(layout_rows)
-    to_layout = np.empty_like(to_rings)
-    to_layout[to_rings] = np.arange(to_rings.size)
-    as_t = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
-    return as_t(np.concatenate(bins)), sizes, as_t(to_layout), as_t(to_rings)
+        s = np.where((m - n) % 2 == 0, 1.0, -1.0)[:, None] * np.ones_like(l)
+        own, mirror = _so3_row(l, m[:, None], n[:, None]), _so3_row(l, -m[:, None], -n[:, None])
+        in_index.append(np.stack([own, mirror], -1).reshape(-1))
+        in_factor.append(np.stack([(2 * l + 1) * np.ones_like(s), (2 * l + 1) * s], -1).reshape(-1))
+    grid = np.full((nb, nb), 2 * Q, dtype=np.int64)
+    grid[(-m_all) % nb, (-n_all) % nb] = Q + np.arange(Q)
+    grid[m_all % nb, n_all % nb] = np.arange(Q)  # after the mirrors: (0, 0) is its own mirror
+    as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
+    as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    return So3Plan(
+        row_sizes=tuple(m.size * (nl - L) for L, (m, _) in enumerate(pairs)),
+        band_rows=tuple(m % nb for m in band),
+        out_index=as_long(out_index),
+        out_factor=as_real(out_factor),
+        in_index=as_long(np.concatenate(in_index)),
+        in_factor=as_real(np.concatenate(in_factor)),
+        grid_index=tuple(grid.reshape(-1).tolist()),
+    )
 
 
-@table_cache(maxsize=32)
-def s2_plan(b_grid: int, nl: int, device: torch.device):
-    """Plan for the S2 contraction between the grid of ``b_grid`` and degrees ``l < nl``.
+class S2Plan(NamedTuple):
+    """Plan between the S2 grid of ``b_grid`` and the degrees ``l < nl``.
 
-    Returns
-    -------
-    bins : LongTensor ``[2nl - 1]``
-        FFT bin ``m mod 2b`` for ``m = -(nl-1) .. nl-1``.
-    to_layout : LongTensor ``[nl**2]``
-        Flat index ``(m + nl - 1) * nl + l`` of the padded output ``[2nl-1, nl]`` for each row
-        ``l**2 + (m + l)`` of the S2 layout.
+    GEMM rows are ordered ``(p, bucket, m, r)`` (:mod:`._tables`), ``l = m + p + 2r``.
+
+    Attributes
+    ----------
+    buckets : list of (m0, m1)
+    rows : tuple of int
+        ``R`` of each ``(p, bucket)``, parity major.
+    out_index, out_factor : ``[nl**2]``, ``[nl**2, 2]``
+        As for SO(3): GEMM row of ``(l, |m|)``; ``(1, 1)``, or ``((-1)^m, -(-1)^m)`` for
+        ``m < 0`` (:math:`F_{-m} = (-1)^m \\overline{F_m}` for real data).
+    in_index, in_factor : ``[2 * total rows]``
+        Order ``(p, bucket, m, r, h)``: layout row of ``(l, m)`` (``h = 0``) or ``(l, -m)``
+        (``h = 1``), and ``2l+1`` times ``1`` or ``(-1)^m``; padding rows point at row ``nl**2``
+        (a zero row the caller appends).
+    grid_slot : tuple of int, ``2 b_grid`` entries
+        For each FFT bin along alpha, the synthesis it receives: ``h nl + |m|`` with
+        ``h = (m < 0)``; ``2 nl`` (a zero slot) outside the band.
     """
-    m = np.arange(-(nl - 1), nl)
-    rows = [(mm + nl - 1) * nl + l for l in range(nl) for mm in range(-l, l + 1)]
-    as_t = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
-    return as_t(m % (2 * b_grid)), as_t(rows)
+
+    buckets: list
+    rows: tuple
+    out_index: torch.Tensor
+    out_factor: torch.Tensor
+    in_index: torch.Tensor
+    in_factor: torch.Tensor
+    grid_slot: tuple
 
 
 @table_cache(maxsize=32)
-def degree_factors(nl: int, kind: str, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """``2l+1`` for each row of the S2 (``kind='s2'``) or SO(3) layout below ``nl``."""
-    l = np.arange(nl)
-    reps = 2 * l + 1 if kind == "s2" else (2 * l + 1) ** 2
-    return torch.as_tensor(np.repeat(2 * l + 1, reps), dtype=dtype, device=device)
+def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S2Plan:
+    nb = 2 * b_grid
+    buckets = s2_buckets(nl)
+    out_index = np.empty(nl * nl, dtype=np.int64)
+    out_factor = np.empty((nl * nl, 2))
+    in_index, in_factor, rows_of = [], [], []
+    start = 0
+    for p in (0, 1):
+        for m0, m1 in buckets:
+            R = max(s2_chain_length(nl, m0, p), 1)
+            rows_of.append(R)
+            m = np.arange(m0, m1)[:, None]
+            l = m + p + 2 * np.arange(R)[None, :]  # [bucket, R]
+            row = start + (m - m0) * R + (l - m - p) // 2
+            ok = l < nl
+            sign = np.where(m % 2 == 0, 1.0, -1.0) * np.ones_like(l)
+            pos, neg = l * l + l + m, l * l + l - m
+            out_index[pos[ok]] = row[ok]
+            out_factor[pos[ok]] = 1.0
+            negok = ok & (m > 0)
+            out_index[neg[negok]] = row[negok]
+            out_factor[neg[negok]] = np.stack([sign[negok], -sign[negok]], -1)
+            idx = np.where(ok[..., None], np.stack([pos, neg], -1), nl * nl)
+            fac = np.where(ok[..., None], np.stack([2 * l + 1.0, (2 * l + 1) * sign], -1), 0.0)
+            in_index.append(idx.reshape(-1))
+            in_factor.append(fac.reshape(-1))
+            start += (m1 - m0) * R
+    k = np.arange(nb)
+    mk = np.where(k < b_grid, k, k - nb)
+    band = np.abs(mk) < nl
+    grid_slot = np.where(band, np.abs(mk) + nl * (mk < 0), 2 * nl)
+    as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
+    as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    return S2Plan(
+        buckets=buckets,
+        rows=tuple(rows_of),
+        out_index=as_long(out_index),
+        out_factor=as_real(out_factor),
+        in_index=as_long(np.concatenate(in_index)),
+        in_factor=as_real(np.concatenate(in_factor)),
+        grid_slot=tuple(grid_slot.tolist()),
+    )

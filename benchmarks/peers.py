@@ -1,0 +1,437 @@
+"""Our transforms beside their peers, the same work side by side: ``python -m benchmarks.peers``.
+
+Cases: ``s2_fft`` / ``s2_ifft`` and ``so3_fft`` / ``so3_ifft``, a batch of ``Z`` (16) signals, for
+each bandwidth ``b`` (degrees ``l < b``) and dtype. The work of each case:
+
+* ``*_fft``: real signals on the ``2b x 2b`` (S2) or ``2b x 2b x 2b`` (SO(3)) grid -> all
+  coefficients ``l < b``.
+* ``*_ifft``: a general complex spectrum ``l < b`` -> complex signals on the grid (what our
+  inverse returns; a peer that synthesises only real fields does ``2Z`` real syntheses, the
+  real and imaginary parts of the ``Z`` complex fields).
+
+Libraries, each on its natural grid closest to our SOFT grid (Fejer's first rule in beta,
+``beta_j = pi (2j+1) / 4b``, ``2b`` equispaced points in alpha and gamma):
+
+* ``ours``: the active s2cnn backend (``--backend``, default ``torch``), front doors
+  :func:`s2cnn.s2_fft` etc.
+* ``floor``: in the same process, the FFT the transform must do (``torch.fft.rfft`` / ``rfft2``
+  of the real grid for the forward, ``ifft`` / ``ifft2`` of the complex grid for the inverse)
+  plus one dense GEMM ``[P, 2b] @ [2b, 2Z]`` with the flop count of the Wigner-d contraction,
+  :math:`P = \\sum_{l<b} (2l+1)^2` for SO(3) and :math:`P = \\sum_{l<b} (2l+1) = b^2` for S2:
+  :math:`2b P` multiply-adds per complex batch column (two real columns). ``ours / floor`` is
+  the number to drive down.
+* ``shtns`` (S2, float64): ``sht_reg_dct`` grid ``2b x 2b`` (exactly the SOFT betas),
+  orthonormal harmonics, ``spat_to_SH`` per real field for the forward and ``synth_cplx`` per
+  complex field for the inverse (``shtns_real`` in the notes: ``SH_to_spat`` per real field).
+* ``ducc0`` (S2): ``ducc0.sht.experimental.analysis_2d`` / ``synthesis_2d`` on the ``"F1"``
+  geometry (exactly the SOFT betas), one map per call.
+* ``torch_harmonics`` (S2): ``RealSHT`` / ``InverseRealSHT`` on its ``"equiangular"`` grid
+  (Clenshaw-Curtis, poles included) of ``2b x 2b``, the batch in one call, module cast to the dtype.
+* ``s2fft`` (SO(3), JAX, child process :mod:`benchmarks.peers_s2fft`): precomputed-kernel Wigner
+  transforms, ``L = N = b`` on Driscoll-Healy sampling.
+* ``lie_learn`` (SO(3), float64, child process :mod:`benchmarks.peers_lie_learn` in a
+  ``numpy<2`` environment given by ``--lie-learn-python``): ``SO3FFT_Naive``.
+
+Error column ``err`` (relative L2 over the batch; "no one wins by being wrong"): for each library,
+a spectrum ``F`` of bandwidth ``b`` in its own convention is made by its float64 forward
+transform of random signals (real ones for a forward case); then for a forward case
+``err = |fwd_dtype(inv_float64(F)) - F| / |F|`` (the timed direction in the timed dtype on an
+exactly band-limited signal), and for an inverse case ``err = |fwd_float64(inv_dtype(F)) - F| / |F|``.
+For ``ours`` the float64 transforms are cross-checked against the direct sums of ``reference/``
+(``--check-b``, printed first); for lie_learn see its module (a known per-degree constant).
+
+Timing: ``timeit``-style, one warm-up call (tables, plans, JIT), then the median of up to
+``--repeat`` calls within ``--budget`` seconds (at least three), on the wall clock or, with
+``--clock cpu``, on the process CPU clock (all threads; robust when other jobs share the machine).
+``--malloc keep`` stops glibc from returning freed memory to the system, so that grid-sized
+temporaries are not page-faulted in again on every call (what jemalloc or
+``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` do); it applies to every library alike.
+Threads are pinned to ``--threads`` (default 1): ``torch.set_num_threads``, SHTns/ducc0
+``nthreads``, and CPU affinity plus thread variables in the child processes. The machine,
+threads, clock, allocator, date and load average are printed with the table; ``--json PATH``
+writes every record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+import s2cnn
+
+from .peers_timing import median_ms, rel_l2, set_clock
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DTYPES = {"float32": (torch.float32, torch.complex64), "float64": (torch.float64, torch.complex128)}
+
+
+# --------------------------------------------------------------------------------------------
+# ours, the floor, and the float64 cross-check against reference/
+
+
+def _ours(space: str, verb: str):
+    fft, ifft = (s2cnn.s2_fft, s2cnn.s2_ifft) if space == "s2" else (s2cnn.so3_fft, s2cnn.so3_ifft)
+    return fft if verb == "fft" else ifft
+
+
+def _grid_shape(space: str, b: int, Z: int) -> tuple[int, ...]:
+    return (Z,) + (2 * b,) * (2 if space == "s2" else 3)
+
+
+def run_ours(space, verb, b, dtype, Z, repeat, budget, backend) -> dict:
+    rdt, cdt = DTYPES[dtype]
+    gen = torch.Generator().manual_seed(b)
+    with s2cnn.set_backend(backend, only=True):
+        fft, ifft = _ours(space, "fft"), _ours(space, "ifft")
+        if verb == "fft":
+            F = fft(torch.randn(_grid_shape(space, b, Z), generator=gen, dtype=torch.float64))
+            x = ifft(F).real.to(rdt)  # exactly band-limited, spectrum F
+            err = rel_l2(fft(x), F)
+            ms = median_ms(lambda: fft(x), repeat, budget)
+        else:
+            shape = _grid_shape(space, b, Z)
+            re, im = (torch.randn(shape, generator=gen, dtype=torch.float64) for _ in range(2))
+            F = fft(torch.complex(re, im))
+            Fd = F.to(cdt)
+            err = rel_l2(fft(ifft(Fd).to(torch.complex128)), F)
+            ms = median_ms(lambda: ifft(Fd), repeat, budget)
+    return {"library": "ours", "ms": ms, "err": err, "note": f"backend {backend}"}
+
+
+def contraction_rows(space: str, b: int) -> int:
+    """``P``: :math:`\\sum_{l<b} (2l+1)^2` (SO(3)) or :math:`\\sum_{l<b} (2l+1) = b^2` (S2)."""
+    return sum((2 * l + 1) ** 2 for l in range(b)) if space == "so3" else b * b
+
+
+def run_floor(space, verb, b, dtype, Z, repeat, budget) -> dict:
+    rdt, cdt = DTYPES[dtype]
+    shape = _grid_shape(space, b, Z)
+    dims = (-1,) if space == "s2" else (-2, -1)
+    if verb == "fft":
+        x = torch.randn(shape, dtype=rdt)
+        fft_ms = median_ms(lambda: torch.fft.rfftn(x, dim=dims), repeat, budget)
+    else:
+        x = torch.randn(shape, dtype=cdt)
+        fft_ms = median_ms(lambda: torch.fft.ifftn(x, dim=dims), repeat, budget)
+    P = contraction_rows(space, b)
+    A, B = torch.randn(P, 2 * b, dtype=rdt), torch.randn(2 * b, 2 * Z, dtype=rdt)
+    gemm_ms = median_ms(lambda: A @ B, repeat, budget)
+    note = f"fft {fft_ms:.3g} ms + gemm [{P}, {2 * b}] @ [{2 * b}, {2 * Z}] {gemm_ms:.3g} ms"
+    return {"library": "floor", "ms": fft_ms + gemm_ms, "err": None, "note": note}
+
+
+def reference_check(b: int, backend: str) -> dict[str, float]:
+    """Our float64 transforms against the direct sums of ``reference/`` at bandwidth ``b``."""
+    import reference
+
+    gen = torch.Generator().manual_seed(0)
+    out = {}
+    with s2cnn.set_backend(backend, only=True):
+        for space in ("s2", "so3"):
+            fft, ifft = _ours(space, "fft"), _ours(space, "ifft")
+            rfft, rifft = (
+                (reference.transforms.s2_fft, reference.transforms.s2_ifft)
+                if space == "s2"
+                else (reference.transforms.so3_fft, reference.transforms.so3_ifft)
+            )
+            x = torch.randn(_grid_shape(space, b, 2), generator=gen, dtype=torch.float64)
+            F = fft(x)
+            out[f"{space}_fft"] = rel_l2(F, rfft(x.numpy()))
+            out[f"{space}_ifft"] = rel_l2(ifft(F), rifft(F.numpy()))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# S2 peers, in this process
+
+
+def run_shtns(verb, b, dtype, Z, repeat, budget, threads) -> list[dict]:
+    names = ["shtns"] + (["shtns_real"] if verb == "ifft" else [])
+    if dtype != "float64":
+        return [{"library": n, "ms": None, "err": None, "note": "float64 only"} for n in names]
+    if 2 * b < 32:  # SHTns exits the process on smaller grids
+        return [{"library": n, "ms": None, "err": None, "note": "needs nlat = 2b >= 32"} for n in names]
+    import shtns
+
+    sh = shtns.sht(b - 1, b - 1, 1, shtns.sht_orthonormal, threads)
+    sh.set_grid(2 * b, 2 * b, shtns.sht_reg_dct | shtns.SHT_PHI_CONTIGUOUS)
+    rng = np.random.default_rng(b)
+    if verb == "fft":
+        qlm = np.array([sh.analys(f) for f in rng.standard_normal((Z, 2 * b, 2 * b))])
+        x = np.array([sh.synth(q) for q in qlm])  # exactly band-limited, spectrum qlm
+        out = np.empty_like(qlm)
+
+        def fwd():
+            for z in range(Z):
+                sh.spat_to_SH(x[z], out[z])
+
+        fwd()
+        err = rel_l2(out, qlm)
+        ms = median_ms(fwd, repeat, budget)
+        return [{"library": "shtns", "ms": ms, "err": err, "note": "spat_to_SH per real field"}]
+    f = rng.standard_normal((Z, 2 * b, 2 * b)) + 1j * rng.standard_normal((Z, 2 * b, 2 * b))
+    qlm = np.array([sh.analys_cplx(fz) for fz in f])
+    err = rel_l2(np.array([sh.analys_cplx(sh.synth_cplx(q)) for q in qlm]), qlm)
+    ms = median_ms(lambda: [sh.synth_cplx(q) for q in qlm], repeat, budget)
+    recs = [{"library": "shtns", "ms": ms, "err": err, "note": "synth_cplx per complex field"}]
+    # for scale: Z real fields (half the work), SH_to_spat from real-field spectra
+    qr = np.array([sh.analys(fz) for fz in f.real])
+    y = np.empty((Z, 2 * b, 2 * b))
+
+    def real_inv():
+        for z in range(Z):
+            sh.SH_to_spat(qr[z], y[z])
+
+    real_inv()
+    err_r = rel_l2(np.array([sh.analys(yz) for yz in y]), qr)
+    note = "SH_to_spat per real field: Z real fields, half our work (for scale)"
+    recs.append({"library": "shtns_real", "ms": median_ms(real_inv, repeat, budget), "err": err_r, "note": note})
+    return recs
+
+
+def run_ducc0(verb, b, dtype, Z, repeat, budget, threads) -> dict:
+    from ducc0.sht import experimental as sht
+
+    rdt = np.float32 if dtype == "float32" else np.float64
+    kw = {"spin": 0, "lmax": b - 1, "geometry": "F1", "nthreads": threads}
+    rng = np.random.default_rng(b)
+
+    def analysis(maps):
+        return np.array([sht.analysis_2d(map=m[None], **kw)[0] for m in maps])
+
+    def synthesis(alms, dt):
+        return np.array([sht.synthesis_2d(alm=a[None], ntheta=2 * b, nphi=2 * b, **kw)[0] for a in alms.astype(dt)])
+
+    alm = analysis(rng.standard_normal((2 * Z if verb == "ifft" else Z, 2 * b, 2 * b)))
+    cdt = np.complex64 if dtype == "float32" else np.complex128
+    if verb == "fft":
+        x = synthesis(alm, np.complex128).astype(rdt)
+        err = rel_l2(analysis(x), alm)
+        ms = median_ms(lambda: analysis(x), repeat, budget)
+        note = "analysis_2d per real map"
+    else:
+        # a complex field = two real fields (its real and imaginary parts), 2Z real syntheses
+        a = alm.astype(cdt)
+        err = rel_l2(analysis(synthesis(a, cdt).astype(np.float64)), alm)
+        ms = median_ms(lambda: synthesis(a, cdt), repeat, budget)
+        note = "synthesis_2d per real map, 2Z maps (real and imaginary parts)"
+    return {"library": "ducc0", "ms": ms, "err": err, "note": note}
+
+
+def run_torch_harmonics(verb, b, dtype, Z, repeat, budget) -> dict:
+    import torch_harmonics as th
+
+    rdt, _ = DTYPES[dtype]
+    sht64 = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(torch.float64)
+    isht64 = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(torch.float64)
+    sht = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(rdt)
+    isht = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(rdt)
+    gen = torch.Generator().manual_seed(b)
+    n = Z if verb == "fft" else 2 * Z  # a complex field = two real fields
+    coeffs = sht64(torch.randn(n, 2 * b, 2 * b, generator=gen, dtype=torch.float64))
+    if verb == "fft":
+        x = isht64(coeffs).to(rdt)
+        err = rel_l2(sht(x), coeffs)
+        ms = median_ms(lambda: sht(x), repeat, budget)
+        note = "RealSHT, batch in one call"
+    else:
+        c = coeffs.to(DTYPES[dtype][1])
+        err = rel_l2(sht64(isht(c).to(torch.float64)), coeffs)
+        ms = median_ms(lambda: isht(c), repeat, budget)
+        note = "InverseRealSHT of 2Z real fields (real and imaginary parts) in one call"
+    return {"library": "torch_harmonics", "ms": ms, "err": err, "note": note}
+
+
+# --------------------------------------------------------------------------------------------
+# SO(3) peers, in child processes
+
+
+def run_child(script: str, python: str, cases, Z, threads, repeat, budget, timeout, clock) -> list[dict]:
+    arg = json.dumps({"cases": cases, "batch": Z, "threads": threads, "repeat": repeat, "budget": budget,
+                      "clock": clock})
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    try:
+        proc = subprocess.run(
+            [python, os.path.join(HERE, script), arg], capture_output=True, text=True, timeout=timeout, env=env
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [{"verb": v, "b": b, "dtype": d, "ms": None, "err": None, "note": repr(exc)[:160]} for v, b, d in cases]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    if proc.returncode != 0 or not lines:
+        why = (proc.stderr.strip().splitlines() or ["no output"])[-1][:160]
+        return [{"verb": v, "b": b, "dtype": d, "ms": None, "err": None, "note": why} for v, b, d in cases]
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------------------------
+# the table
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc to serve big blocks from the heap and never give freed memory back, so that the
+    grid-sized temporaries of a call reuse pages instead of faulting fresh ones in (the effect of
+    ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_``, or of jemalloc, at run time)."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6")
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+    libc.mallopt(M_MMAP_THRESHOLD, 2**30)
+    libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
+    libc.mallopt(M_TOP_PAD, 2**28)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+PEERS = {"s2": ["shtns", "shtns_real", "ducc0", "torch_harmonics"], "so3": ["s2fft", "lie_learn"]}
+
+
+def tables(records: list[dict], space: str):
+    """Two frames for ``space``: times with the ratios ``ours / other``, and the errors."""
+    import pandas as pd
+
+    df = pd.DataFrame([r for r in records if r["case"].startswith(space + "_")])
+    key = ["case", "b", "dtype"]
+    ms = df.pivot_table(index=key, columns="library", values="ms", aggfunc="first", dropna=False)
+    err = df.pivot_table(index=key, columns="library", values="err", aggfunc="first", dropna=False)
+    wide = pd.DataFrame(index=ms.index)
+    wide["ours ms"] = ms["ours"]
+    wide["floor ms"] = ms["floor"]
+    wide["ours/floor"] = ms["ours"] / ms["floor"]
+    for lib in [p for p in PEERS[space] if p in ms.columns]:
+        wide[f"{lib} ms"] = ms[lib]
+        wide[f"ours/{lib}"] = ms["ours"] / ms[lib]
+    errs = err[[c for c in ["ours"] + PEERS[space] if c in err.columns]]
+    return wide, errs
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.peers", description=__doc__.split("\n\n")[0])
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--s2-b", type=int, nargs="*", default=[16, 32, 64, 128])
+    p.add_argument("--so3-b", type=int, nargs="*", default=[16, 32, 64])
+    p.add_argument("--dtypes", nargs="*", default=["float32", "float64"], choices=list(DTYPES))
+    p.add_argument("--verbs", nargs="*", default=["fft", "ifft"], choices=["fft", "ifft"])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--budget", type=float, default=5.0, help="seconds of timed calls per measurement")
+    p.add_argument("--backend", default="torch")
+    p.add_argument("--peers", nargs="*", default=["shtns", "ducc0", "torch_harmonics", "s2fft", "lie_learn"])
+    p.add_argument("--lie-learn-python", default=os.environ.get("S2CNN_LIE_LEARN_PYTHON", "/tmp/ll/bin/python"))
+    p.add_argument("--lie-learn-max-b", type=int, default=32, help="its tables take minutes beyond")
+    p.add_argument("--s2fft-max-b", type=int, default=64, help="its kernel needs O(b^4) memory")
+    p.add_argument("--child-timeout", type=float, default=1800)
+    p.add_argument("--check-b", type=int, default=8, help="bandwidth of the cross-check against reference/")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="wall: perf_counter (timeit); cpu: process CPU time (robust on a shared machine)")
+    p.add_argument("--malloc", choices=["system", "keep"], default="system",
+                   help="keep: tell glibc to keep freed memory (no page faults on each call's big temporaries)")
+    p.add_argument("--json", help="write the records to this path")
+    args = p.parse_args(argv)
+    if args.malloc == "keep":
+        keep_freed_memory()
+    set_clock(args.clock)
+
+    torch.set_num_threads(args.threads)
+    Z, rep, bud = args.batch, args.repeat, args.budget
+    stamp = datetime.datetime.now().isoformat(timespec="minutes")
+    load = "/".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"# {machine()}; threads {args.threads}; batch {Z}; clock {args.clock}; malloc {args.malloc}; {stamp}; "
+          f"load average {load}")
+    check = reference_check(args.check_b, args.backend)
+    print(f"# ours float64 vs reference/ direct sums at b={args.check_b}: "
+          + ", ".join(f"{k} {v:.1e}" for k, v in check.items()))
+
+    records = []
+
+    def add(case, b, dtype, rec):
+        records.append({"case": case, "b": b, "dtype": dtype, **rec})
+        ms = "-" if rec["ms"] is None else f"{rec['ms']:.4g} ms"
+        print(f"  {case} b={b} {dtype} {rec['library']}: {ms} {rec.get('note') or ''}", file=sys.stderr)
+
+    s2_peers = {
+        "shtns": lambda v, b, d: run_shtns(v, b, d, Z, rep, bud, args.threads),
+        "ducc0": lambda v, b, d: run_ducc0(v, b, d, Z, rep, bud, args.threads),
+        "torch_harmonics": lambda v, b, d: run_torch_harmonics(v, b, d, Z, rep, bud),
+    }
+    for space, bs in (("s2", args.s2_b), ("so3", args.so3_b)):
+        for b in bs:
+            for dtype in args.dtypes:
+                for verb in args.verbs:
+                    case = f"{space}_{verb}"
+                    add(case, b, dtype, run_ours(space, verb, b, dtype, Z, rep, bud, args.backend))
+                    add(case, b, dtype, run_floor(space, verb, b, dtype, Z, rep, bud))
+                    if space != "s2":
+                        continue
+                    for name, run in s2_peers.items():
+                        if name not in args.peers:
+                            continue
+                        try:
+                            recs = run(verb, b, dtype)
+                        except Exception as exc:  # an absent or failing peer is a note, not a crash
+                            recs = {"library": name, "ms": None, "err": None, "note": repr(exc)[:160]}
+                        for rec in recs if isinstance(recs, list) else [recs]:
+                            add(case, b, dtype, rec)
+    children = [
+        ("s2fft", "peers_s2fft.py", sys.executable, args.s2fft_max_b),
+        ("lie_learn", "peers_lie_learn.py", args.lie_learn_python, args.lie_learn_max_b),
+    ]
+    for name, script, python, max_b in children:
+        if name not in args.peers:
+            continue
+        cases = [[v, b, d] for b in args.so3_b for d in args.dtypes for v in args.verbs]
+        runnable = [c for c in cases if c[1] <= max_b]
+        results = []
+        if runnable:
+            results = run_child(script, python, runnable, Z, args.threads, rep, bud, args.child_timeout, args.clock)
+        for c in cases:
+            if c[1] > max_b:
+                results.append({"verb": c[0], "b": c[1], "dtype": c[2], "ms": None, "err": None,
+                                "note": f"skipped: b > {max_b} (--{name.replace('_', '-')}-max-b)"})
+        for r in results:
+            rec = {"library": name, "ms": r["ms"], "err": r["err"], "note": r["note"]}
+            add(f"so3_{r['verb']}", r["b"], r["dtype"], rec)
+
+    import pandas as pd
+
+    fmt = {"display.width": 250, "display.max_columns": 50, "display.float_format": "{:.3g}".format}
+    with pd.option_context(*[v for kv in fmt.items() for v in kv]):
+        for space in ("s2", "so3"):
+            if not any(r["case"].startswith(space + "_") for r in records):
+                continue
+            wide, errs = tables(records, space)
+            print(f"\n## {space}: time (ms, median) and ratios ours / other (below 1: ours is faster)")
+            print(wide.to_string())
+            print(f"\n## {space}: relative error (what it measures: module docstring)")
+            print(errs.to_string())
+    missing = [r for r in records if r["ms"] is None]
+    if missing:
+        print("\n## not measured")
+        for r in missing:
+            print(f"{r['case']} b={r['b']} {r['dtype']} {r['library']}: {r['note']}")
+    if args.json:
+        meta = {"machine": machine(), "threads": args.threads, "batch": Z, "clock": args.clock,
+                "malloc": args.malloc, "date": stamp, "load_average_start": load,
+                "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check}
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "records": records}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
