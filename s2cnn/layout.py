@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 __all__ = [
     "s2_nspec",
     "so3_nspec",
     "s2_index",
     "so3_index",
     "s2_bandwidth_from_nspec",
+    "s2_orders",
+    "so3_orders",
     "so3_bandwidth_from_nspec",
 ]
 
@@ -39,8 +43,22 @@ def s2_index(l: int, m: int) -> int:
 
 
 def so3_index(l: int, m: int, n: int) -> int:
-    """Row of :math:`F^l_{mn}` in the SO(3) layout."""
+    """Row of :math:`F^l_{mn}` in the SO(3) layout (also elementwise on integer arrays)."""
     return so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
+
+
+def s2_orders(b: int):
+    """``(l, m)`` of every row of the S2 layout below ``b``, int64 arrays ``[b**2]``."""
+    l = np.repeat(np.arange(b), 2 * np.arange(b) + 1)
+    return l, np.arange(b * b) - l * l - l
+
+
+def so3_orders(b: int):
+    """``(l, m, n)`` of every row of the SO(3) layout below ``b``, int64 arrays ``[so3_nspec(b)]``."""
+    sizes = (2 * np.arange(b) + 1) ** 2
+    l = np.repeat(np.arange(b), sizes)
+    within = np.arange(so3_nspec(b)) - np.repeat([so3_nspec(k) for k in range(b)], sizes)
+    return l, within // (2 * l + 1) - l, within % (2 * l + 1) - l
 
 
 def s2_bandwidth_from_nspec(nspec: int) -> int:

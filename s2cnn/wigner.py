@@ -44,12 +44,14 @@ import torch
 
 from ._cache import table_cache
 from .grids import soft_betas
-from .layout import so3_nspec
+from .layout import s2_orders, so3_nspec, so3_orders
 
 __all__ = [
     "wigner_d_chains",
     "wigner_d_matrix",
     "wigner_D_matrix",
+    "wigner_d_rows_so3",
+    "wigner_d_rows_s2",
     "wigner_D_rows",
     "s2_harmonic_rows",
     "wigner_d_table_s2",
@@ -182,61 +184,49 @@ def so3_group_pairs(nl: int) -> list[tuple[np.ndarray, np.ndarray]]:
 # Cached tables on the SOFT grid
 
 
-@table_cache(maxsize=16)
-def _so3_groups_np(b_grid: int, nl: int) -> tuple[np.ndarray, ...]:
-    beta = soft_betas(b_grid)
-    return tuple(wigner_d_chains(L, m, n, nl, beta) for L, (m, n) in enumerate(so3_group_pairs(nl)))
+def wigner_d_rows_so3(nl: int, beta) -> np.ndarray:
+    """:math:`d^l_{mn}(\beta_p)` for every point ``p`` and row of the SO(3) layout below ``nl``:
+    float64 ``[P, so3_nspec(nl)]``."""
+    beta = np.asarray(beta, dtype=np.float64).reshape(-1)
+    out = np.empty((so3_nspec(nl), beta.size))  # filled row by row, returned transposed
+    for L, (m, n) in enumerate(so3_group_pairs(nl)):
+        d = wigner_d_chains(L, m, n, nl, beta)  # [pairs, l - L, P]
+        for i, l in enumerate(range(L, nl)):
+            out[so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)] = d[:, i]
+    return out.T
 
 
-@table_cache(maxsize=16)
-def so3_d_groups(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, ...]:
-    """Per ring ``L``: :math:`d^l_{mn}(\\beta_j)` as ``[P_L, nl - L, 2 b_grid]`` (pairs of
-    :func:`so3_group_pairs`), on the SOFT betas of ``b_grid``; cached by all four arguments."""
-    return tuple(torch.from_numpy(t).to(device=device, dtype=dtype) for t in _so3_groups_np(b_grid, nl))
-
-
-@table_cache(maxsize=16)
-def s2_d_padded(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """:math:`d^l_{m0}(\\beta_j)` as ``[2nl - 1, nl, 2 b_grid]``, index ``[m + nl - 1, l, j]``, zero for
-    ``l < |m|``; cached by all four arguments."""
-    beta = soft_betas(b_grid)
-    out = np.zeros((2 * nl - 1, nl, beta.size))
+def wigner_d_rows_s2(nl: int, beta) -> np.ndarray:
+    """:math:`d^l_{m0}(\beta_p)` for every point ``p`` and row of the S2 layout below ``nl``:
+    float64 ``[P, nl**2]``."""
+    beta = np.asarray(beta, dtype=np.float64).reshape(-1)
+    out = np.empty((nl * nl, beta.size))  # filled row by row, returned transposed
     for L in range(nl):
         m = np.array([-L, L]) if L else np.array([0])
-        out[m + nl - 1, L:] = wigner_d_chains(L, m, np.zeros_like(m), nl, beta)
-    return torch.from_numpy(out).to(device=device, dtype=dtype)
+        d = wigner_d_chains(L, m, np.zeros_like(m), nl, beta)
+        for i, l in enumerate(range(L, nl)):
+            out[l * l + m + l] = d[:, i]
+    return out.T
 
 
 def wigner_d_table_s2(b_grid: int, nl: int, dtype=torch.float64, device="cpu") -> torch.Tensor:
-    """:math:`d^l_{m0}(\\beta_j)` in the S2 layout: ``[nl**2, 2 b_grid]``, row ``l**2 + (m + l)``."""
-    return _s2_table(int(b_grid), int(nl), dtype, torch.device(device))
-
-
-@table_cache(maxsize=16)
-def _s2_table(b_grid, nl, dtype, device):
-    pad = s2_d_padded(b_grid, nl, dtype, device)
-    rows = [pad[m + nl - 1, l] for l in range(nl) for m in range(-l, l + 1)]
-    return torch.stack(rows).contiguous()
+    """:math:`d^l_{m0}(\beta_j)` in the S2 layout: ``[nl**2, 2 b_grid]``, row ``l**2 + (m + l)``."""
+    return _table("s2", int(b_grid), int(nl), dtype, torch.device(device))
 
 
 def wigner_d_table_so3(b_grid: int, nl: int, dtype=torch.float64, device="cpu") -> torch.Tensor:
-    """:math:`d^l_{mn}(\\beta_j)` in the SO(3) layout: ``[so3_nspec(nl), 2 b_grid]``."""
-    return _so3_table(int(b_grid), int(nl), dtype, torch.device(device))
+    """:math:`d^l_{mn}(\beta_j)` in the SO(3) layout: ``[so3_nspec(nl), 2 b_grid]``."""
+    return _table("so3", int(b_grid), int(nl), dtype, torch.device(device))
 
 
-@table_cache(maxsize=8)
-def _so3_table(b_grid, nl, dtype, device):
-    out = np.empty((so3_nspec(nl), 2 * b_grid))
-    for L, (m, n) in enumerate(so3_group_pairs(nl)):
-        d = _so3_groups_np(b_grid, nl)[L]
-        for i, l in enumerate(range(L, nl)):
-            rows = so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
-            out[rows] = d[:, i]
-    return torch.from_numpy(out).to(device=device, dtype=dtype)
+@table_cache(maxsize=16)
+def _table(space, b_grid, nl, dtype, device):
+    rows = (wigner_d_rows_s2 if space == "s2" else wigner_d_rows_so3)(nl, soft_betas(b_grid))
+    return torch.from_numpy(np.ascontiguousarray(rows.T)).to(device=device, dtype=dtype)
 
 
 def wigner_D_rows(nl: int, alpha, beta, gamma) -> np.ndarray:  # noqa: N802 - the field's name
-    """:math:`D^l_{mn}(\\alpha_p, \\beta_p, \\gamma_p)` for every point ``p`` and row of the SO(3)
+    """:math:`D^l_{mn}(\alpha_p, \beta_p, \\gamma_p)` for every point ``p`` and row of the SO(3)
     layout below ``nl``: complex128 ``[P, so3_nspec(nl)]``.
 
     Parameters
@@ -246,26 +236,14 @@ def wigner_D_rows(nl: int, alpha, beta, gamma) -> np.ndarray:  # noqa: N802 - th
     alpha, beta, gamma : array_like, shape ``[P]``
         Euler angles (ZYZ) of the points.
     """
-    alpha, beta, gamma = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (alpha, beta, gamma))
-    out = np.empty((beta.size, so3_nspec(nl)), dtype=np.complex128)
-    for L, (m, n) in enumerate(so3_group_pairs(nl)):
-        d = wigner_d_chains(L, m, n, nl, beta)  # [pairs, l - L, P]
-        phase = np.exp(1j * (np.outer(m, alpha) + np.outer(n, gamma)))  # [pairs, P]
-        for i, l in enumerate(range(L, nl)):
-            rows = so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
-            out[:, rows] = (d[:, i] * phase).T
-    return out
+    alpha, gamma = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (alpha, gamma))
+    _, m, n = so3_orders(nl)
+    return wigner_d_rows_so3(nl, beta) * np.exp(1j * (np.outer(alpha, m) + np.outer(gamma, n)))
 
 
 def s2_harmonic_rows(nl: int, alpha, beta) -> np.ndarray:
-    """:math:`D^l_{m0}(\\alpha_p, \\beta_p, 0) = e^{im\\alpha_p} d^l_{m0}(\\beta_p)` for every point
+    """:math:`D^l_{m0}(\alpha_p, \beta_p, 0) = e^{im\alpha_p} d^l_{m0}(\beta_p)` for every point
     ``p`` and row of the S2 layout below ``nl``: complex128 ``[P, nl**2]``."""
-    alpha, beta = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (alpha, beta))
-    out = np.empty((beta.size, nl * nl), dtype=np.complex128)
-    for L in range(nl):
-        m = np.array([-L, L]) if L else np.array([0])
-        d = wigner_d_chains(L, m, np.zeros_like(m), nl, beta)
-        phase = np.exp(1j * np.outer(m, alpha))
-        for i, l in enumerate(range(L, nl)):
-            out[:, l * l + m + l] = (d[:, i] * phase).T
-    return out
+    alpha = np.asarray(alpha, dtype=np.float64).reshape(-1)
+    _, m = s2_orders(nl)
+    return wigner_d_rows_s2(nl, beta) * np.exp(1j * np.outer(alpha, m))

@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..wigner import s2_harmonic_rows, wigner_D_rows
+from ..layout import s2_orders, so3_orders
+from ..wigner import wigner_d_rows_s2, wigner_d_rows_so3
 
 
 def kernel_tables(b: int, grid, space: str) -> tuple[dict[str, torch.Tensor], list[int]]:
@@ -46,20 +47,16 @@ def kernel_tables(b: int, grid, space: str) -> tuple[dict[str, torch.Tensor], li
     freqs = np.arange(-(b - 1), b)
     if space == "so3":
         gamma = pts[:, 2]
-        d = wigner_D_rows(b, np.zeros_like(betas), betas, np.zeros_like(betas)).real  # [U, nspec]
-        l = np.repeat(np.arange(b), [(2 * k + 1) ** 2 for k in range(b)])
-        start = np.repeat([k * (4 * k * k - 1) // 3 for k in range(b)], [(2 * k + 1) ** 2 for k in range(b)])
-        within = np.arange(d.shape[1]) - start
-        m, n = within // (2 * l + 1) - l, within % (2 * l + 1) - l
-        gamma_freqs, ncol = freqs, 2 * b - 1
+        d = wigner_d_rows_so3(b, betas)  # [U, nspec]
+        _, m, n = so3_orders(b)
+        gamma_freqs = freqs
+        column = (m + b - 1) * (2 * b - 1) + (n + b - 1)
     else:
         gamma = np.zeros_like(alpha)
-        d = 2 * b * s2_harmonic_rows(b, np.zeros_like(betas), betas).real  # [U, b**2]
-        l = np.repeat(np.arange(b), [2 * k + 1 for k in range(b)])
-        m = np.arange(b * b) - l * l - l
-        n = np.zeros_like(m)
-        gamma_freqs, ncol = np.zeros(1), 1
-    column = (m + b - 1) * ncol + (n if space == "so3" else 0) + (b - 1 if space == "so3" else 0)
+        d = 2 * b * wigner_d_rows_s2(b, betas)  # [U, b**2]
+        _, m = s2_orders(b)
+        gamma_freqs = np.zeros(1)
+        column = m + b - 1  # the box has the single column n = 0
     phase_alpha = np.exp(-1j * np.outer(alpha, freqs))
     phase_gamma = np.exp(-1j * np.outer(gamma, gamma_freqs))
     order = np.argsort(group, kind="stable")

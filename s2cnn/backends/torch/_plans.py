@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..._cache import table_cache
-from ...layout import so3_nspec
+from ...layout import so3_index, so3_nspec
 from ._tables import s2_buckets, s2_chain_length, so3_band_rows, so3_half_pairs
 
 
@@ -52,10 +52,6 @@ class So3Plan(NamedTuple):
     grid_index: tuple
 
 
-def _so3_row(l, m, n):
-    return so3_nspec(l) + (m + l) * (2 * l + 1) + (n + l)
-
-
 @table_cache(maxsize=32)
 def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> So3Plan:
     nb = 2 * b_grid
@@ -76,7 +72,7 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
         s = np.where((m - n) % 2 == 0, 1.0, -1.0)
         mm, nn = np.where(flip, -m, m), np.where(flip, -n, n)
         starts = np.array([start_of[k] for k in mm])
-        rows = _so3_row(l, m, n)
+        rows = so3_index(l, m, n)
         out_index[rows] = starts + nn * (nl - np.abs(mm)) + (l - np.abs(mm))
         out_factor[rows[flip]] = np.stack([s[flip], -s[flip]], -1)
     # inverse: rings of H, each pair beside its mirror
@@ -84,7 +80,7 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
     for L, (m, n) in enumerate(pairs):
         l = np.arange(L, nl)[None, :]
         s = np.where((m - n) % 2 == 0, 1.0, -1.0)[:, None] * np.ones_like(l)
-        own, mirror = _so3_row(l, m[:, None], n[:, None]), _so3_row(l, -m[:, None], -n[:, None])
+        own, mirror = so3_index(l, m[:, None], n[:, None]), so3_index(l, -m[:, None], -n[:, None])
         in_index.append(np.stack([own, mirror], -1).reshape(-1))
         in_factor.append(np.stack([(2 * l + 1) * np.ones_like(s), (2 * l + 1) * s], -1).reshape(-1))
     grid = np.full((nb, nb), 2 * Q, dtype=np.int64)
