@@ -381,6 +381,26 @@ def relu_net(b: int, depth: int, features: int = 8, backend: str | None = None) 
     return torch.nn.Sequential(*layers)
 
 
+def layers_vs_torch(backend, device: str = "cpu") -> list[float]:
+    """S2Conv(2->4, b 8->6) then SO3Conv(4->3, b 6->4) in float64 on ``backend`` against the torch
+    backend: relative L2 errors of the output, then of each parameter's gradient (loss: sum of
+    squares). ``backend`` is a name or a backend object."""
+    torch.manual_seed(SEED)
+    net = torch.nn.Sequential(
+        s2cnn.S2Convolution(2, 4, 8, 6, s2cnn.s2_near_identity_grid()),
+        s2cnn.SO3Convolution(4, 3, 6, 4, s2cnn.so3_near_identity_grid()),
+    ).to(device, torch.float64)
+    x = torch.randn(3, 2, 16, 16, dtype=torch.float64).to(device)
+    results = []
+    for be in (backend, "torch"):
+        net.zero_grad()
+        with set_backend(be, only=True):
+            out = net(x)
+            out.square().sum().backward()
+        results.append([out.detach(), *(p.grad.clone() for p in net.parameters())])
+    return [rel_l2(a, b) for a, b in zip(*results, strict=True)]
+
+
 def check_relu_delta(b: int, depth: int, backend: str = "torch", device: str = "cpu") -> Row:
     """The paper's Delta for :func:`relu_net` over 4 Haar-random rotations, float64. Depth 1 is
     linear (tolerance: machine precision); deeper nets are held to :data:`DELTA_BOUND`."""

@@ -17,6 +17,7 @@ import torch
 import s2cnn
 from s2cnn.backends import BackendError, Declined, get_backend, set_backend
 from s2cnn.layout import so3_nspec
+from verify.checks import layers_vs_torch
 from verify.tolerances import rel_l2, tolerance
 
 CUDA = get_backend("cuda")
@@ -151,24 +152,8 @@ def test_products_match_torch(gpu_device, dtype, b, Z, f_in, f_out):
 @pytest.mark.cuda
 def test_layers_match_torch(gpu_device):
     """A small S2 -> SO(3) -> SO(3) network: output and every parameter's gradient."""
-    torch.manual_seed(0)
-    grid_s2 = s2cnn.s2_near_identity_grid()
-    grid_so3 = s2cnn.so3_near_identity_grid()
-    net = torch.nn.Sequential(s2cnn.S2Convolution(2, 4, 8, 6, grid_s2), s2cnn.SO3Convolution(4, 3, 6, 4, grid_so3)).to(
-        gpu_device, torch.float64
-    )
-    x = torch.randn(3, 2, 16, 16, dtype=torch.float64, device=gpu_device)
-    results = []
-    for backend in ("cuda", "torch"):
-        net.zero_grad()
-        with set_backend(backend, only=True):
-            out = net(x)
-            out.square().sum().backward()
-        results.append((out.detach(), [p.grad.clone() for p in net.parameters()]))
-    tol = tolerance("backend", torch.float64)
-    assert rel_l2(results[0][0], results[1][0]) < tol
-    for a, b in zip(results[0][1], results[1][1], strict=True):
-        assert rel_l2(a, b) < tol
+    errors = layers_vs_torch("cuda", gpu_device)
+    assert max(errors) < tolerance("backend", torch.float64), errors
 
 
 @gpu

@@ -25,6 +25,7 @@ from s2cnn.backends.cuda import CudaBackend, _plan
 from s2cnn.backends.cuda import _functions as fn
 from s2cnn.backends.cuda._source import kernel_source, tile_constants
 from s2cnn.layout import s2_index, so3_index, so3_nspec
+from verify.checks import layers_vs_torch
 from verify.cuda_emu import EmulationError, EmulatorExecutor, compiler
 from verify.tolerances import rel_l2, tolerance
 
@@ -246,23 +247,8 @@ def test_thread_order_does_not_matter(order):
 
 def test_layers_match_torch(emu):
     """A small S2 -> SO(3) -> SO(3) network: output and every parameter's gradient."""
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(
-        s2cnn.S2Convolution(2, 4, 8, 6, s2cnn.s2_near_identity_grid()),
-        s2cnn.SO3Convolution(4, 3, 6, 4, s2cnn.so3_near_identity_grid()),
-    ).to(torch.float64)
-    x = torch.randn(3, 2, 16, 16, dtype=torch.float64)
-    results = []
-    for backend in (CudaBackend(emu), "torch"):
-        net.zero_grad()
-        with set_backend(backend, only=True):
-            out = net(x)
-            out.square().sum().backward()
-        results.append((out.detach(), [p.grad.clone() for p in net.parameters()]))
-    tol = tolerance("backend", torch.float64)
-    assert rel_l2(results[0][0], results[1][0]) < tol
-    for a, b in zip(results[0][1], results[1][1], strict=True):
-        assert rel_l2(a, b) < tol
+    errors = layers_vs_torch(CudaBackend(emu))
+    assert max(errors) < tolerance("backend", torch.float64), errors
 
 
 def test_gradcheck_transforms(emu):
