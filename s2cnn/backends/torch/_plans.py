@@ -38,9 +38,14 @@ class So3Plan(NamedTuple):
         ``(l, -m, -n)`` (``h = 1``).
     in_factor : Tensor ``[2 rows]``
         ``2l + 1`` times ``1`` (``h = 0``) or ``s`` (``h = 1``; :math:`d_{-m,-n} = s\\, d_{mn}`).
-    grid_index : tuple of int, ``(2b)^2`` entries
+    ring_start : tuple of int
+        Offset of ring ``L``'s pairs among the ``Q`` pairs of ``H`` (``sum_{L' < L} Q_L'``).
+    grid_index : LongTensor ``[(2b)^2]``
         For each FFT bin ``(m mod 2b, n mod 2b)`` in C order: the synthesis it receives,
         ``h Q + q``; ``2Q`` (a zero slot) outside the band.
+    slot_pos : LongTensor ``[2Q]``
+        The inverse of ``grid_index``: the bin of slot ``h Q + q``, or ``(2b)^2`` for the one
+        slot that no bin receives (the mirror of ``(0, 0)``, which is its own mirror).
     """
 
     row_sizes: tuple
@@ -49,7 +54,9 @@ class So3Plan(NamedTuple):
     out_factor: torch.Tensor
     in_index: torch.Tensor
     in_factor: torch.Tensor
-    grid_index: tuple
+    ring_start: tuple
+    grid_index: torch.Tensor
+    slot_pos: torch.Tensor
 
 
 @table_cache(maxsize=32)
@@ -86,6 +93,10 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
     grid = np.full((nb, nb), 2 * Q, dtype=np.int64)
     grid[(-m_all) % nb, (-n_all) % nb] = Q + np.arange(Q)
     grid[m_all % nb, n_all % nb] = np.arange(Q)  # after the mirrors: (0, 0) is its own mirror
+    grid = grid.reshape(-1)
+    slot_pos = np.full(2 * Q, nb * nb, dtype=np.int64)
+    on_grid = grid < 2 * Q
+    slot_pos[grid[on_grid]] = np.flatnonzero(on_grid)
     as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
     as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
     return So3Plan(
@@ -95,7 +106,9 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
         out_factor=as_real(out_factor),
         in_index=as_long(np.concatenate(in_index)),
         in_factor=as_real(np.concatenate(in_factor)),
-        grid_index=tuple(grid.reshape(-1).tolist()),
+        ring_start=tuple(int(v) for v in np.cumsum([0] + [m.size for m, _ in pairs])[:-1]),
+        grid_index=as_long(grid),
+        slot_pos=as_long(slot_pos),
     )
 
 

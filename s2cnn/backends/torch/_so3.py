@@ -13,14 +13,17 @@ quadrature weights in the table); the orders ``n < 0`` follow by
 :math:`\\sum_l (2l+1)^2 \\cdot 2b` multiply-adds per complex batch column of the direct
 contraction (half, plus the padding of the rows), with no gather of the data.
 
-Inverse: for each ring ``L`` of the half plane ``H``, the GEMMs
-``[Q_L, 2b, nl-L] @ [Q_L, nl-L, 2Z]`` synthesise its pairs and, with the same table, their
-mirrors (:math:`d_{-m,-n} = (-1)^{m-n} d_{mn}`); the ``[2b, 2Z]`` blocks are stacked in FFT-grid
-order, transposed to ``[beta, Z, m, n]`` (one 2D transpose) and ``ifft2`` brings them to the grid.
+Inverse (:class:`_So3Synthesis`): for each ring ``L`` of the half plane ``H``, the GEMMs
+``[Q_L, J, nl-L] @ [Q_L, nl-L, 2Z]`` synthesise its pairs and, with the same table, their
+mirrors (:math:`d_{-m,-n} = (-1)^{m-n} d_{mn}`) on a chunk ``J`` of betas; one gather puts the
+``[J, 2Z]`` blocks in FFT-grid order and ``ifft2`` over ``(m, n)`` writes that chunk of the
+grid. The backward is the adjoint, written out, chunk by chunk as well.
 
-The big intermediates are the size of the grid; on Linux, glibc returns such blocks to the system
-on every free, so each call page-faults them in again (a third of the time at b = 64 on a small
-CPU); ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` or jemalloc avoid that.
+The big intermediates of a one-shot inverse are the size of the grid; on Linux, glibc returns
+such blocks to the system on every free, so each call page-faults them in again (on a small
+VM, more time than their arithmetic). The chunks keep every temporary of the inverse near
+:data:`CHUNK_BYTES`; the forward still makes grid-sized ones (``MALLOC_MMAP_THRESHOLD_`` /
+``MALLOC_TRIM_THRESHOLD_``, jemalloc or torch's ``THP_MEM_ALLOC_ENABLE=1`` soften that).
 """
 
 from __future__ import annotations
@@ -59,26 +62,100 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     return F
 
 
+#: Bytes of one beta chunk of the inverse transform's GEMM output on the CPU (see ``so3_ifft``).
+CHUNK_BYTES = 16 << 20
+
+
+def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> int:
+    """Betas per chunk: the whole grid on an accelerator, else as many betas as keep the
+    ``[slots, chunk, 2Z]`` block within :data:`CHUNK_BYTES` (at least one)."""
+    if device.type != "cpu":
+        return nb
+    return max(1, min(nb, CHUNK_BYTES // (slots * 2 * Z * itemsize)))
+
+
+@torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
 def so3_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     """``x [so3_nspec(b_in), Z]`` -> ``[Z, 2b_out, 2b_out, 2b_out]``; degrees ``l < b_out`` only.
 
     The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``)."""
-    Z = x.shape[1]
-    b_in = so3_bandwidth_from_nspec(x.shape[0])
-    nl = min(b_in, b_out)
-    nb = 2 * b_out
-    rdt = x.real.dtype
-    plan = so3_plan(b_out, nl, rdt, x.device)
-    _, tables = so3_tables(b_out, nl, rdt, x.device)
-    F = torch.view_as_real(x).index_select(0, plan.in_index).mul_(plan.in_factor[:, None, None])
-    F = F.reshape(-1, 2, 2 * Z)  # [rows, h, 2Z]: each pair of H beside its mirror
-    own, mirror = [], []  # Q blocks [beta, 2Z] each
-    for L, (t, rhs) in enumerate(zip(tables, F.split(plan.row_sizes), strict=True)):
-        rhs = rhs.unflatten(0, (-1, nl - L))  # [Q_L, nl - L, h, 2Z]
-        own.extend(torch.bmm(t.transpose(1, 2), rhs[:, :, 0]).unbind(0))
-        mirror.extend(torch.bmm(t.transpose(1, 2), rhs[:, :, 1]).unbind(0))
-    slots = own + mirror + [F.new_zeros(nb, 2 * Z)]
-    G = torch.stack([slots[i] for i in plan.grid_index])  # the FFT grid [(m, n), beta, 2Z]
-    G = torch.view_as_complex(G.unflatten(2, (-1, 2))).flatten(1)  # [(m, n), (beta, Z)]
-    G = G.t().contiguous().view(nb, Z, nb, nb)  # [beta, Z, m, n]
-    return torch.fft.ifft2(G, dim=(-2, -1), norm="forward").transpose(0, 1)
+    return _So3Synthesis.apply(x, b_out)
+
+
+class _So3Synthesis(torch.autograd.Function):
+    """The inverse SO(3) transform, one chunk of betas at a time, with its adjoint as backward.
+
+    Forward, for each chunk ``J`` of betas: the ring GEMMs ``[Q_L, |J|, nl-L] @ [Q_L, nl-L, 2Z]``
+    write the ``2Q`` syntheses (pairs of ``H`` and their mirrors, plus a zero slot) into one
+    ``[2Q + 1, |J|, 2Z]`` block; one gather puts them in FFT-grid order ``[(m, n), (j, Z)]``
+    and ``ifft2`` over the leading ``(m, n)`` axes writes the chunk of the output. Every
+    temporary is the size of a chunk, not of the grid: the grid-sized blocks of a one-shot
+    version (GEMM output, grid, transpose) cost page faults on every call, more than their
+    arithmetic on a small CPU.
+
+    Backward is the adjoint of that C-linear map, :math:`A^H = P^T T S^T \\mathcal{F}`:
+    the unnormalised ``fft2`` over ``(alpha, gamma)``, the gather of each slot's bin
+    (``slot_pos``), the ring GEMMs with the untransposed tables, and the scatter-add of the
+    plan's ``in_index`` with the same real factors.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, b_out: int) -> torch.Tensor:
+        Z = x.shape[1]
+        b_in = so3_bandwidth_from_nspec(x.shape[0])
+        nl = min(b_in, b_out)
+        nb = 2 * b_out
+        plan, tables = _synthesis_plan(b_out, nl, x)
+        Q = sum(t.shape[0] for t in tables)
+        F = torch.view_as_real(x).index_select(0, plan.in_index).mul_(plan.in_factor[:, None, None])
+        rhs = [r.unflatten(0, (-1, nl - L)) for L, r in enumerate(F.reshape(-1, 2, 2 * Z).split(plan.row_sizes))]
+        out = x.new_empty(nb, Z, nb, nb)  # memory order [beta, Z, alpha, gamma]
+        step = _beta_chunk(nb, 2 * Q + 1, Z, F.element_size(), x.device)
+        for j0 in range(0, nb, step):
+            J = min(step, nb - j0)
+            B = F.new_empty(2 * Q + 1, J, 2 * Z)
+            B[2 * Q].zero_()
+            for t, r, q0 in zip(tables, rhs, plan.ring_start, strict=True):
+                tT = t[:, :, j0 : j0 + J].transpose(1, 2)  # [Q_L, J, nl - L]
+                q1 = q0 + t.shape[0]
+                torch.bmm(tT, r[:, :, 0], out=B[q0:q1])
+                torch.bmm(tT, r[:, :, 1], out=B[Q + q0 : Q + q1])
+            G = torch.view_as_complex(B.view(2 * Q + 1, J, Z, 2)).view(2 * Q + 1, J * Z)
+            G = G.index_select(0, plan.grid_index).view(nb, nb, J, Z)  # [m, n, j, Z]
+            out[j0 : j0 + J] = torch.fft.ifft2(G, dim=(0, 1), norm="forward").permute(2, 3, 0, 1)
+        ctx.shape = (x.shape[0], b_out)
+        return out.transpose(0, 1)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):
+        nspec, b_out = ctx.shape
+        Z, nb = g.shape[0], g.shape[-1]
+        nl = min(so3_bandwidth_from_nspec(nspec), b_out)
+        plan, tables = _synthesis_plan(b_out, nl, g)
+        Q = sum(t.shape[0] for t in tables)
+        slots = plan.slot_pos.clamp(max=nb * nb - 1)
+        lost = plan.slot_pos == nb * nb  # slots that no bin receives get no gradient
+        rdt = g.real.dtype
+        own = [g.new_zeros(t.shape[0], t.shape[1], 2 * Z, dtype=rdt) for t in tables]
+        mirror = [torch.zeros_like(a) for a in own]
+        g = g.transpose(0, 1)  # [beta, Z, alpha, gamma]
+        step = _beta_chunk(nb, 2 * Q + 1, Z, own[0].element_size(), g.device)
+        for j0 in range(0, nb, step):
+            J = min(step, nb - j0)
+            G = torch.fft.fft2(g[j0 : j0 + J].contiguous(), dim=(-2, -1)).view(J * Z, nb * nb)
+            B = G.index_select(1, slots).t().contiguous()  # [2Q, (j, Z)]
+            B[lost] = 0
+            B = torch.view_as_real(B).view(2 * Q, J, 2 * Z)
+            for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
+                q1, tj = q0 + t.shape[0], t[:, :, j0 : j0 + J]
+                a_own.baddbmm_(tj, B[q0:q1])
+                a_mirror.baddbmm_(tj, B[Q + q0 : Q + q1])
+        F = torch.cat([torch.stack(pair, dim=2).flatten(0, 2) for pair in zip(own, mirror, strict=True)])
+        F = F.view(-1, Z, 2).mul_(plan.in_factor[:, None, None])
+        grad = F.new_zeros(nspec, Z, 2).index_add_(0, plan.in_index, F)
+        return torch.view_as_complex(grad), None
+
+
+def _synthesis_plan(b_out: int, nl: int, like: torch.Tensor):
+    rdt = like.real.dtype
+    return so3_plan(b_out, nl, rdt, like.device), so3_tables(b_out, nl, rdt, like.device)[1]
