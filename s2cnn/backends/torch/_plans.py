@@ -129,9 +129,14 @@ class S2Plan(NamedTuple):
         Order ``(p, bucket, m, r, h)``: layout row of ``(l, m)`` (``h = 0``) or ``(l, -m)``
         (``h = 1``), and ``2l+1`` times ``1`` or ``(-1)^m``; padding rows point at row ``nl**2``
         (a zero row the caller appends).
-    grid_slot : tuple of int, ``2 b_grid`` entries
-        For each FFT bin along alpha, the synthesis it receives: ``h nl + |m|`` with
-        ``h = (m < 0)``; ``2 nl`` (a zero slot) outside the band.
+    grid_rows : LongTensor ``[(2 b_grid)^2]``
+        For each FFT bin ``k`` along alpha and ring ``i`` (C order ``(k, i)``): the row
+        ``((s nl + |m|) b_grid + j) 2 + h`` of the synthesis block ``[s, m, j, h]`` that it
+        receives, with ``h = (m < 0)``; ``s = 0, j = i`` on the northern rings (even part plus
+        odd part) and ``s = 1, j = 2 b_grid - 1 - i`` on the southern ones (even minus odd);
+        ``0`` for the bins outside the band.
+    zero_bins : LongTensor
+        The FFT bins outside the band (``|m| >= nl``), which receive zero.
     """
 
     buckets: list
@@ -140,7 +145,8 @@ class S2Plan(NamedTuple):
     out_factor: torch.Tensor
     in_index: torch.Tensor
     in_factor: torch.Tensor
-    grid_slot: tuple
+    grid_rows: torch.Tensor
+    zero_bins: torch.Tensor
 
 
 @table_cache(maxsize=32)
@@ -174,7 +180,11 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
     k = np.arange(nb)
     mk = np.where(k < b_grid, k, k - nb)
     band = np.abs(mk) < nl
-    grid_slot = np.where(band, np.abs(mk) + nl * (mk < 0), 2 * nl)
+    i = np.arange(nb)
+    south = i >= b_grid
+    j = np.where(south, nb - 1 - i, i)
+    rows = ((south[None, :] * nl + np.abs(mk)[:, None]) * b_grid + j[None, :]) * 2 + (mk < 0)[:, None]
+    rows[~band] = 0
     as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
     as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
     return S2Plan(
@@ -184,5 +194,6 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
         out_factor=as_real(out_factor),
         in_index=as_long(np.concatenate(in_index)),
         in_factor=as_real(np.concatenate(in_factor)),
-        grid_slot=tuple(grid_slot.tolist()),
+        grid_rows=as_long(rows.reshape(-1)),
+        zero_bins=as_long(np.flatnonzero(~band)),
     )

@@ -13,8 +13,10 @@ parts side by side, quadrature weights in the table); ``m < 0`` follows by
 
 Inverse: parity ``p`` and bucket ``k`` is the GEMM ``[M_k, b, R] @ [M_k, R, 4Z]`` that
 synthesises the orders ``m`` and ``-m`` at once (:math:`d_{-m,0} = (-1)^m d_{m0}`) on the
-northern rings; the even and odd parts give both hemispheres (sum and difference), and ``ifft``
-along alpha the grid.
+northern rings; one pass forms the sums (northern rings) and differences (southern rings,
+reflected) of the even and odd parts, one gather (``grid_rows``) lays them out as the FFT input
+``[bin, beta, Z]``, and ``ifft`` along the leading bin axis returns the grid in memory order
+``[beta, Z, alpha]``: no transpose of grid-sized data.
 """
 
 from __future__ import annotations
@@ -58,15 +60,13 @@ def s2_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     F = torch.cat([torch.view_as_real(x), x.new_zeros(1, Z, 2, dtype=x.real.dtype)])
     F = (F.index_select(0, plan.in_index) * plan.in_factor[:, None, None]).reshape(-1, 4 * Z)
     F = F.split([(m1 - m0) * R for (m0, m1), R in zip(plan.buckets * 2, plan.rows, strict=True)])
-    E = []  # even and odd parts on the northern rings, [m, j, (h, Z, 2)]
-    k = len(plan.buckets)
-    for p in (0, 1):
-        parts = zip(tables[p], F[p * k : (p + 1) * k], plan.rows[p * k : (p + 1) * k], strict=True)
-        E.append(torch.cat([torch.bmm(t.transpose(1, 2), f.unflatten(0, (-1, R))) for t, f, R in parts]))
-    G = torch.cat([E[0] + E[1], (E[0] - E[1]).flip(1)], dim=1)  # [m >= 0, beta, (h, Z, 2)]
-    own, mirror = G.unflatten(2, (2, -1)).unbind(2)  # orders m and -m, [m, beta, 2Z] each
-    slots = [*own.unbind(0), *mirror.unbind(0), G.new_zeros(2 * b, 2 * Z)]
-    G = torch.stack([slots[i] for i in plan.grid_slot])  # the FFT bins, [bin, beta, 2Z]
-    G = torch.view_as_complex(G.unflatten(2, (-1, 2))).flatten(1)  # [bin, (beta, Z)]
-    G = G.t().contiguous().view(2 * b, Z, 2 * b)  # [beta, Z, m]
-    return torch.fft.ifft(G, dim=-1, norm="forward").transpose(0, 1)
+    E = [torch.bmm(t.transpose(1, 2), f.unflatten(0, (len(t), -1))) for t, f in zip(sum(tables, ()), F, strict=True)]
+    E = torch.cat(E).view(2, -1)  # parity p, then [m, j, (h, Z, 2)]
+    E = torch.addcmul(E[0], E[1], _PLUS_MINUS.to(E))  # even part +- odd part: [s, (m, j, h, Z, 2)]
+    G = E.view(-1, 2 * Z).index_select(0, plan.grid_rows).view(2 * b, 2 * b, Z, 2)  # [bin, beta, Z, 2]
+    G.index_fill_(0, plan.zero_bins, 0.0)
+    return torch.fft.ifft(torch.view_as_complex(G), dim=0, norm="forward").permute(2, 1, 0)
+
+
+#: Sum and difference of the even and odd parts: the rings ``j`` and ``2b - 1 - j``.
+_PLUS_MINUS = torch.tensor([[1.0], [-1.0]])
