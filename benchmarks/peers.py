@@ -45,7 +45,10 @@ Timing: ``timeit``-style, one warm-up call (tables, plans, JIT), then the median
 ``--clock cpu``, on the process CPU clock (all threads; robust when other jobs share the machine).
 ``--malloc keep`` stops glibc from returning freed memory to the system, so that grid-sized
 temporaries are not page-faulted in again on every call (what jemalloc or
-``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` do); it applies to every library alike.
+``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` do); ``--malloc thp`` re-runs the tool
+with torch's ``THP_MEM_ALLOC_ENABLE=1`` (torch's allocations of 2 MB and more on transparent huge
+pages: one fault per 2 MB instead of per 4 kB; read once, when torch first allocates). Both apply
+to every library alike (``thp`` to torch tensors only).
 Threads are pinned to ``--threads`` (default 1): ``torch.set_num_threads``, SHTns/ducc0
 ``nthreads``, and CPU affinity plus thread variables in the child processes. The machine,
 threads, clock, allocator, date and load average are printed with the table; ``--json PATH``
@@ -339,12 +342,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check-b", type=int, default=8, help="bandwidth of the cross-check against reference/")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="wall: perf_counter (timeit); cpu: process CPU time (robust on a shared machine)")
-    p.add_argument("--malloc", choices=["system", "keep"], default="system",
-                   help="keep: tell glibc to keep freed memory (no page faults on each call's big temporaries)")
+    p.add_argument("--malloc", choices=["system", "keep", "thp"], default="system",
+                   help="keep: tell glibc to keep freed memory (no page faults on each call's big temporaries); "
+                   "thp: torch's allocations on transparent huge pages (THP_MEM_ALLOC_ENABLE=1)")
     p.add_argument("--json", help="write the records to this path")
     args = p.parse_args(argv)
     if args.malloc == "keep":
         keep_freed_memory()
+    if args.malloc == "thp" and os.environ.get("THP_MEM_ALLOC_ENABLE") != "1":
+        # torch reads the variable at its first allocation, long past: run again with it set
+        argv = sys.argv[1:] if argv is None else argv
+        env = dict(os.environ, THP_MEM_ALLOC_ENABLE="1")
+        return subprocess.run([sys.executable, "-m", "benchmarks.peers", *argv], env=env, check=False).returncode
     set_clock(args.clock)
 
     torch.set_num_threads(args.threads)

@@ -14,7 +14,7 @@ from .integrate import so3_integrate
 from .nn import S2Convolution, SO3Convolution, SO3Shortcut
 from .quadrature import s2_quadrature_weights, so3_quadrature_weights
 from .rotation import s2_rotation, so3_rotation
-from .spectral import s2_fft, s2_ifft, s2_mm, so3_fft, so3_ifft, so3_mm
+from .spectral import s2_fft, s2_ifft, s2_mm, so3_fft, so3_ifft, so3_ifft_real, so3_mm
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,7 @@ __all__ = [
     "s2_mm",
     "so3_fft",
     "so3_ifft",
+    "so3_ifft_real",
     "so3_mm",
     "so3_integrate",
     "so3_rotation",

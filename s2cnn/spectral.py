@@ -19,7 +19,7 @@ import torch
 from .backends import dispatch
 from .layout import s2_bandwidth_from_nspec, so3_bandwidth_from_nspec
 
-__all__ = ["s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "s2_mm", "so3_mm"]
+__all__ = ["s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm"]
 
 _DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128)
 _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -179,6 +179,39 @@ def so3_ifft(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
     b_out = _check_b_out("so3_ifft", b_out, b_in)
     batch = x.shape[1:]
     out = dispatch("so3_ifft", x.reshape(x.shape[0], -1).contiguous(), b_out)
+    return out.reshape(*batch, 2 * b_out, 2 * b_out, 2 * b_out)
+
+
+def so3_ifft_real(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
+    """The real part of the synthesis on SO(3): ``so3_ifft(x, b_out).real``, computed as the
+    synthesis of the Hermitian part of the spectrum,
+
+    .. math::
+
+        \\mathrm{Re}\\, f = \\sum_{l} (2l+1) \\sum_{m,n} \tfrac12 \big(F^l_{mn} + (-1)^{m-n}
+        \\overline{F^l_{-m,-n}}\big)\\, D^l_{mn},
+
+    which a backend may do with half the contraction and a real inverse FFT (the torch backend
+    does). What the convolution layers use.
+
+    Parameters
+    ----------
+    x : Tensor ``[b_in (4 b_in**2 - 1) / 3, ...]``, complex
+    b_out : int, optional
+        Grid bandwidth (default ``b_in``), as for :func:`so3_ifft`.
+
+    Returns
+    -------
+    Tensor ``[..., 2b_out, 2b_out, 2b_out]`` (beta, alpha, gamma), real (float32 for complex64).
+    """
+    x = _spectrum("so3_ifft_real", x, "an SO(3) spectrum [b(4b^2-1)/3, ...]")
+    try:
+        b_in = so3_bandwidth_from_nspec(x.shape[0])
+    except ValueError as exc:
+        raise ValueError(f"so3_ifft_real: {exc} (shape {tuple(x.shape)})") from None
+    b_out = _check_b_out("so3_ifft_real", b_out, b_in)
+    batch = x.shape[1:]
+    out = dispatch("so3_ifft_real", x.reshape(x.shape[0], -1).contiguous(), b_out)
     return out.reshape(*batch, 2 * b_out, 2 * b_out, 2 * b_out)
 
 

@@ -42,7 +42,7 @@ __all__ = [
 #: Base seed; override with the environment variable ``S2CNN_SEED``.
 SEED = int(os.environ.get("S2CNN_SEED", "1234"))
 
-OPS = ("s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "s2_mm", "so3_mm")
+OPS = ("s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm")
 
 _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
@@ -104,6 +104,7 @@ def op_inputs(op: str, b: int, batch: int = 2, f_in: int = 2, f_out: int = 3) ->
         "s2_ifft": lambda: (_cplx(g, b * b, batch),),
         "so3_fft": lambda: (_cplx(g, batch, nb, nb, nb),),
         "so3_ifft": lambda: (_cplx(g, so3_nspec(b), batch),),
+        "so3_ifft_real": lambda: (_cplx(g, so3_nspec(b), batch),),
         "s2_mm": lambda: (_cplx(g, b * b, batch, f_in), _cplx(g, b * b, f_in, f_out)),
         "so3_mm": lambda: (_cplx(g, so3_nspec(b), batch, f_in), _cplx(g, so3_nspec(b), f_in, f_out)),
     }[op]()
@@ -137,6 +138,8 @@ def reference_output(op: str, b: int) -> np.ndarray:
     args = op_inputs(op, b)
     if op in ("s2_mm", "so3_mm"):
         return _reference_products(op, *args)
+    if op == "so3_ifft_real":
+        return reference.so3_ifft(*args).real
     return getattr(reference, op)(*args)
 
 
@@ -180,22 +183,31 @@ def _adjoint_pair(op: str, b: int) -> tuple[np.ndarray, ...]:
             "s2_ifft": (2, 2 * b, 2 * b),
             "so3_fft": (so3_nspec(b), 2),
             "so3_ifft": (2, 2 * b, 2 * b, 2 * b),
+            "so3_ifft_real": (2, 2 * b, 2 * b, 2 * b),
         }[op]
     else:
         shape = out.shape
     return (*x, _cplx(g, *shape))
 
 
+def _cotangent(op: str, y: np.ndarray, cdt: torch.dtype, device: str) -> torch.Tensor:
+    """The cotangent ``y`` for ``op``'s output: its real part for a real output."""
+    yt = torch.from_numpy(y).to(device=device, dtype=cdt)
+    return yt.real.contiguous() if op == "so3_ifft_real" else yt
+
+
 def check_adjoint(op: str, b: int, dtype: torch.dtype, backend: str = "torch", device: str = "cpu") -> Row:
     """:math:`|\\langle A x, y\\rangle - \\langle x, A^H y\\rangle| / (\\|Ax\\| \\|y\\|)`.
 
     ``A^H y`` is what the backend's backward pass computes (a vector-Jacobian product); for
-    the bilinear products both arguments are checked (the sum of the two errors).
+    the bilinear products both arguments are checked (the sum of the two errors). For a real
+    output (``so3_ifft_real``, real-linear) the cotangent is real and the identity is
+    :math:`\\langle \\mathrm{Re}\\, A x, y\rangle = \\mathrm{Re} \\langle x, A^H y\rangle`.
     """
     *xs, y = _adjoint_pair(op, b)
     cdt = _COMPLEX[real_dtype(dtype)]
     xt = [torch.from_numpy(a).to(device=device, dtype=cdt).requires_grad_(True) for a in xs]
-    yt = torch.from_numpy(y).to(device=device, dtype=cdt)
+    yt = _cotangent(op, y, cdt, device)
     with set_backend(backend, only=True):
         out = getattr(s2cnn, op)(*xt)
         grads = torch.autograd.grad(out, xt, grad_outputs=yt)
@@ -206,6 +218,7 @@ def check_adjoint(op: str, b: int, dtype: torch.dtype, backend: str = "torch", d
     # argument <x_i, grad_i> = <A x, y>; for a conjugate-linear one it is its conjugate.
     for i, (x_i, g_i) in enumerate(zip(xt, grads, strict=True)):
         rhs = torch.vdot(x_i.detach().reshape(-1), g_i.reshape(-1)).to(torch.complex128)
+        rhs = rhs if out.is_complex() else rhs.real.to(torch.complex128)
         want = lhs.conj() if i == 1 else lhs
         err += abs((want - rhs).item()) / scale
     return Row(f"adjoint:{op}", backend, device, _dtype_name(dtype), b, err, tolerance("adjoint", dtype))
@@ -249,7 +262,7 @@ def check_backend_agreement(
     over the output and the gradients of every input (for a random cotangent)."""
     *xs, y = _adjoint_pair(op, b)
     cdt = _COMPLEX[real_dtype(dtype)]
-    yt = torch.from_numpy(y).to(device=device, dtype=cdt)
+    yt = _cotangent(op, y, cdt, device)
     results = []
     for name in (backend, "torch"):
         xt = [torch.from_numpy(a).to(device=device, dtype=cdt).requires_grad_(True) for a in xs]

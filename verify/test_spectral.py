@@ -97,29 +97,43 @@ def test_batch_axes_are_kept():
     assert s2cnn.so3_ifft(s2cnn.so3_fft(y)).shape == (6, 6, 6)
 
 
+@pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("b_in,b_out", [(4, 4), (3, 5), (5, 3)])
-def test_so3_ifft_chunks_agree(b_in, b_out, dtype, monkeypatch):
-    """The torch backend's so3_ifft synthesises a chunk of betas at a time on the CPU: one beta
+def test_so3_ifft_chunks_agree(b_in, b_out, dtype, op, monkeypatch):
+    """The torch backend's SO(3) synthesis runs a chunk of betas at a time on the CPU: one beta
     per chunk gives the one-chunk output and gradient (same GEMMs, same order of sums)."""
     from s2cnn.backends.torch import _so3
 
     s2cnn, nspec = checks.s2cnn, checks.so3_nspec
     cdt = checks._COMPLEX[dtype]
     F = torch.randn(nspec(b_in), 3, dtype=cdt, requires_grad=True)
-    g = torch.randn(3, 2 * b_out, 2 * b_out, 2 * b_out, dtype=cdt)
+    g = torch.randn(3, 2 * b_out, 2 * b_out, 2 * b_out, dtype=cdt if op == "so3_ifft" else dtype)
     results = []
     for chunk_bytes in (1 << 40, 1):
         monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
-        out = s2cnn.so3_ifft(F, b_out=b_out)
+        with checks.set_backend("torch", only=True):
+            out = getattr(s2cnn, op)(F, b_out=b_out)
         results.append((out.detach(), *torch.autograd.grad(out, F, g)))
     for one, many in zip(*results, strict=True):
         assert checks.rel_l2(many, one) <= checks.tolerance("backend", dtype)
 
 
+@pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 @pytest.mark.parametrize("b_in,b_out", [(3, 5), (5, 3)])
-def test_so3_ifft_gradcheck_bandwidth_change(b_in, b_out):
-    """The hand-written backward of so3_ifft against finite differences, with up- and
-    down-sampling (gradcheck's own tolerances)."""
+def test_so3_ifft_gradcheck_bandwidth_change(b_in, b_out, op):
+    """The hand-written backward of the SO(3) synthesis against finite differences, with up-
+    and down-sampling (gradcheck's own tolerances)."""
     F = torch.randn(checks.so3_nspec(b_in), 2, dtype=torch.complex128, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda t: checks.s2cnn.so3_ifft(t, b_out=b_out), (F,), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(lambda t: getattr(checks.s2cnn, op)(t, b_out=b_out), (F,), eps=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b_in,b_out", [(1, 1), (4, 4), (3, 5), (5, 3)])
+def test_so3_ifft_real_is_the_real_part(b_in, b_out, dtype):
+    """so3_ifft_real(F) = so3_ifft(F).real for any (not Hermitian) spectrum, in the real dtype."""
+    s2cnn = checks.s2cnn
+    F = torch.randn(checks.so3_nspec(b_in), 2, 3, dtype=checks._COMPLEX[dtype])
+    got = s2cnn.so3_ifft_real(F, b_out=b_out)
+    assert got.dtype == dtype and got.shape == (2, 3) + (2 * b_out,) * 3
+    assert checks.rel_l2(got, s2cnn.so3_ifft(F, b_out=b_out).real) <= checks.tolerance("backend", dtype)

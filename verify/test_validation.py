@@ -17,6 +17,7 @@ import s2cnn
         (s2cnn.so3_fft, torch.zeros(6, 6, 4), r"same even size 2b"),
         (s2cnn.s2_ifft, torch.zeros(5, 2, dtype=torch.complex64), r"b\*\*2 rows"),
         (s2cnn.so3_ifft, torch.zeros(11, 2, dtype=torch.complex64), r"b\(4b\^2-1\)/3 rows"),
+        (s2cnn.so3_ifft_real, torch.zeros(11, 2, dtype=torch.complex64), r"so3_ifft_real: .*b\(4b\^2-1\)/3 rows"),
     ],
 )
 def test_bad_shapes(fn, x, match):

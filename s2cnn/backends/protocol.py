@@ -16,6 +16,8 @@ so3_fft     x ``[Z, 2b_in, 2b_in, 2b_in]`` real or complex,      ``[so3_nspec(b_
             b_out (any; rows ``l >= b_in`` are zero)
 so3_ifft    x ``[so3_nspec(b_in), Z]`` complex, b_out (any;      ``[Z, 2b_out, 2b_out, 2b_out]``
             only ``l < b_out`` is synthesised)                   complex
+so3_ifft    x as for ``so3_ifft``                                ``[Z, 2b_out, 2b_out, 2b_out]``
+_real                                                           real: ``so3_ifft(x, b_out).real``
 s2_mm       x ``[b**2, Z, f_in]``, y ``[b**2, f_in, f_out]``     ``[so3_nspec(b), Z, f_out]``
 so3_mm      x ``[nspec, Z, f_in]``, y ``[nspec, f_in, f_out]``   ``[nspec, Z, f_out]``
 ==========  ==================================================  ===================================

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from ..spectral import so3_ifft
+from ..spectral import so3_ifft_real
 from ._common import backend_scope, check_grid, check_input, refresh_tables
 from ._kernel import kernel_spectrum, kernel_tables
 
@@ -61,7 +61,7 @@ class SpectralConvolution(nn.Module):
             tables = {name: getattr(self, "kernel_" + name) for name in self._tables64}
             y = kernel_spectrum(self.kernel * self.scaling, tables, self._group_sizes)  # [nspec, f_in, f_out]
             z = self._mm(X, y)  # [so3_nspec(b_out), batch, f_out]
-            out = so3_ifft(z, b_out=self.b_out).real  # [batch, f_out, beta, alpha, gamma]
+            out = so3_ifft_real(z, b_out=self.b_out)  # [batch, f_out, beta, alpha, gamma]
         return out + self.bias
 
     def extra_repr(self) -> str:

@@ -125,6 +125,10 @@ class CudaBackend:
             Y = _functions.synthesis(self._complex(x, cdtype), T, True, L, 2 * b_out, self._ex)
         return torch.fft.ifft2(Y, dim=(-2, -1), norm="forward")
 
+    def so3_ifft_real(self, x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
+        """``so3_ifft(x, b_out).real`` (the same kernels; no half-work path on the GPU yet)."""
+        return self.so3_ifft(x, b_out).real
+
     # -- products --------------------------------------------------------------------------
 
     def s2_mm(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

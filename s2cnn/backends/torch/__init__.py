@@ -25,6 +25,7 @@ class TorchBackend:
     s2_ifft = staticmethod(_s2.s2_ifft)
     so3_fft = staticmethod(_so3.so3_fft)
     so3_ifft = staticmethod(_so3.so3_ifft)
+    so3_ifft_real = staticmethod(_so3.so3_ifft_real)
     s2_mm = staticmethod(_products.s2_mm)
     so3_mm = staticmethod(_products.so3_mm)
 

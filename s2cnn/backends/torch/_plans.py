@@ -46,6 +46,15 @@ class So3Plan(NamedTuple):
     slot_pos : LongTensor ``[2Q]``
         The inverse of ``grid_index``: the bin of slot ``h Q + q``, or ``(2b)^2`` for the one
         slot that no bin receives (the mirror of ``(0, 0)``, which is its own mirror).
+    conj_slots : LongTensor ``[Q0]``
+        The pairs ``(m, 0)``, ``m > 0``, of ``H``, whose conjugates the bins ``(-m, 0)`` of a
+        real synthesis receive.
+    half_index : LongTensor ``[2b (b + 1)]``
+        For each bin ``(m mod 2b, n)``, ``0 <= n <= b``, of a real synthesis (C order): its slot
+        ``q`` for a pair of ``H``, ``Q + k`` for the conjugate of ``conj_slots[k]``, ``Q + Q0``
+        (a zero slot) outside the band.
+    half_pos : LongTensor ``[Q]``
+        The bin ``(m mod 2b) (b + 1) + n`` of each pair of ``H`` in a half spectrum ``n <= b``.
     """
 
     row_sizes: tuple
@@ -57,6 +66,9 @@ class So3Plan(NamedTuple):
     ring_start: tuple
     grid_index: torch.Tensor
     slot_pos: torch.Tensor
+    conj_slots: torch.Tensor
+    half_index: torch.Tensor
+    half_pos: torch.Tensor
 
 
 @table_cache(maxsize=32)
@@ -97,6 +109,10 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
     slot_pos = np.full(2 * Q, nb * nb, dtype=np.int64)
     on_grid = grid < 2 * Q
     slot_pos[grid[on_grid]] = np.flatnonzero(on_grid)
+    conj_slots = np.flatnonzero((n_all == 0) & (m_all > 0))
+    half = np.full((nb, b_grid + 1), Q + conj_slots.size, dtype=np.int64)
+    half[m_all % nb, n_all] = np.arange(Q)
+    half[(-m_all[conj_slots]) % nb, 0] = Q + np.arange(conj_slots.size)
     as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
     as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
     return So3Plan(
@@ -109,6 +125,9 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
         ring_start=tuple(int(v) for v in np.cumsum([0] + [m.size for m, _ in pairs])[:-1]),
         grid_index=as_long(grid),
         slot_pos=as_long(slot_pos),
+        conj_slots=as_long(conj_slots),
+        half_index=as_long(half.reshape(-1)),
+        half_pos=as_long((m_all % nb) * (b_grid + 1) + n_all),
     )
 
 

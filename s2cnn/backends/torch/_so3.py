@@ -79,7 +79,15 @@ def so3_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     """``x [so3_nspec(b_in), Z]`` -> ``[Z, 2b_out, 2b_out, 2b_out]``; degrees ``l < b_out`` only.
 
     The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``)."""
-    return _So3Synthesis.apply(x, b_out)
+    return _So3Synthesis.apply(x, b_out, False)
+
+
+@torch.compiler.disable
+def so3_ifft_real(x: torch.Tensor, b_out: int) -> torch.Tensor:
+    """``so3_ifft(x, b_out).real`` at half the GEMMs, half the FFT and half the output memory.
+
+    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``)."""
+    return _So3Synthesis.apply(x, b_out, True)
 
 
 class _So3Synthesis(torch.autograd.Function):
@@ -93,14 +101,21 @@ class _So3Synthesis(torch.autograd.Function):
     version (GEMM output, grid, transpose) cost page faults on every call, more than their
     arithmetic on a small CPU.
 
+    Real part (``real=True``): :math:`\\mathrm{Re}\\, \\mathrm{ifft2}(G) = \\mathrm{irfft2}(G_h)` with
+    :math:`G_h(k) = (G(k) + \\overline{G(-k)}) / 2`. The bins of a pair and of its mirror come
+    from one table, so :math:`G_h` of a pair of ``H`` is one GEMM on the right-hand side
+    :math:`(F_{own} + \\overline{F_{mirror}}) / 2`; the bins ``n >= 0`` of ``irfft2`` are exactly
+    ``H`` plus the conjugates of the pairs ``(m > 0, 0)``.
+
     Backward is the adjoint of that C-linear map, :math:`A^H = P^T T S^T \\mathcal{F}`:
     the unnormalised ``fft2`` over ``(alpha, gamma)``, the gather of each slot's bin
     (``slot_pos``), the ring GEMMs with the untransposed tables, and the scatter-add of the
-    plan's ``in_index`` with the same real factors.
+    plan's ``in_index`` with the same real factors. For the real part it is the same map applied
+    to the real gradient (:math:`\\partial\\, \\mathrm{Re}(Ax) / \\partial x` gives :math:`A^H g`).
     """
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, b_out: int) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, b_out: int, real: bool) -> torch.Tensor:
         Z = x.shape[1]
         b_in = so3_bandwidth_from_nspec(x.shape[0])
         nl = min(b_in, b_out)
@@ -108,52 +123,78 @@ class _So3Synthesis(torch.autograd.Function):
         plan, tables = _synthesis_plan(b_out, nl, x)
         Q = sum(t.shape[0] for t in tables)
         F = torch.view_as_real(x).index_select(0, plan.in_index).mul_(plan.in_factor[:, None, None])
-        rhs = [r.unflatten(0, (-1, nl - L)) for L, r in enumerate(F.reshape(-1, 2, 2 * Z).split(plan.row_sizes))]
-        out = x.new_empty(nb, Z, nb, nb)  # memory order [beta, Z, alpha, gamma]
-        step = _beta_chunk(nb, 2 * Q + 1, Z, F.element_size(), x.device)
+        F = F.view(-1, 2, Z, 2)  # [rows, h, Z, 2]: each pair of H beside its mirror
+        if real:  # (own + conj(mirror)) / 2
+            F = torch.addcmul(F[:, 0], F[:, 1], _CONJ.to(F)).mul_(0.5)[:, None]
+        F = F.flatten(2)
+        rhs = [r.unflatten(0, (-1, nl - L)) for L, r in enumerate(F.split(plan.row_sizes))]  # [Q_L, nl-L, h, 2Z]
+        slots = Q + len(plan.conj_slots) if real else 2 * Q
+        out = x.new_empty(nb, Z, nb, nb, dtype=F.dtype if real else x.dtype)  # [beta, Z, alpha, gamma]
+        step = _beta_chunk(nb, slots + 1, Z, F.element_size(), x.device)
         for j0 in range(0, nb, step):
             J = min(step, nb - j0)
-            B = F.new_empty(2 * Q + 1, J, 2 * Z)
-            B[2 * Q].zero_()
+            B = F.new_empty(slots + 1, J, 2 * Z)
+            B[slots].zero_()
             for t, r, q0 in zip(tables, rhs, plan.ring_start, strict=True):
                 tT = t[:, :, j0 : j0 + J].transpose(1, 2)  # [Q_L, J, nl - L]
                 q1 = q0 + t.shape[0]
                 torch.bmm(tT, r[:, :, 0], out=B[q0:q1])
-                torch.bmm(tT, r[:, :, 1], out=B[Q + q0 : Q + q1])
-            G = torch.view_as_complex(B.view(2 * Q + 1, J, Z, 2)).view(2 * Q + 1, J * Z)
-            G = G.index_select(0, plan.grid_index).view(nb, nb, J, Z)  # [m, n, j, Z]
-            out[j0 : j0 + J] = torch.fft.ifft2(G, dim=(0, 1), norm="forward").permute(2, 3, 0, 1)
-        ctx.shape = (x.shape[0], b_out)
+                if not real:
+                    torch.bmm(tT, r[:, :, 1], out=B[Q + q0 : Q + q1])
+            G = torch.view_as_complex(B.view(slots + 1, J, Z, 2)).view(slots + 1, J * Z)
+            if real:
+                torch.conj_physical(G.index_select(0, plan.conj_slots), out=G[Q:slots])
+                G = G.index_select(0, plan.half_index).view(nb, b_out + 1, J, Z)  # [m, n >= 0, j, Z]
+                y = torch.fft.irfft2(G, s=(nb, nb), dim=(0, 1), norm="forward")
+            else:
+                G = G.index_select(0, plan.grid_index).view(nb, nb, J, Z)  # [m, n, j, Z]
+                y = torch.fft.ifft2(G, dim=(0, 1), norm="forward")
+            out[j0 : j0 + J] = y.permute(2, 3, 0, 1)
+        ctx.shape = (x.shape[0], b_out, real)
         return out.transpose(0, 1)
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):
-        nspec, b_out = ctx.shape
+        nspec, b_out, real = ctx.shape
         Z, nb = g.shape[0], g.shape[-1]
         nl = min(so3_bandwidth_from_nspec(nspec), b_out)
         plan, tables = _synthesis_plan(b_out, nl, g)
         Q = sum(t.shape[0] for t in tables)
-        slots = plan.slot_pos.clamp(max=nb * nb - 1)
         lost = plan.slot_pos == nb * nb  # slots that no bin receives get no gradient
-        rdt = g.real.dtype
-        own = [g.new_zeros(t.shape[0], t.shape[1], 2 * Z, dtype=rdt) for t in tables]
+        if real:  # g is real: the bins of the mirrors are the conjugates of those of H
+            bins, nbins, nslots = plan.half_pos, nb * (b_out + 1), Q
+        else:
+            bins, nbins, nslots = plan.slot_pos.clamp(max=nb * nb - 1), nb * nb, 2 * Q
+        own = [g.new_zeros(t.shape[0], t.shape[1], 2 * Z, dtype=g.real.dtype) for t in tables]
         mirror = [torch.zeros_like(a) for a in own]
         g = g.transpose(0, 1)  # [beta, Z, alpha, gamma]
-        step = _beta_chunk(nb, 2 * Q + 1, Z, own[0].element_size(), g.device)
+        step = _beta_chunk(nb, nslots + 1, Z, own[0].element_size(), g.device)
         for j0 in range(0, nb, step):
             J = min(step, nb - j0)
-            G = torch.fft.fft2(g[j0 : j0 + J].contiguous(), dim=(-2, -1)).view(J * Z, nb * nb)
-            B = G.index_select(1, slots).t().contiguous()  # [2Q, (j, Z)]
-            B[lost] = 0
-            B = torch.view_as_real(B).view(2 * Q, J, 2 * Z)
+            fft2 = torch.fft.rfft2 if real else torch.fft.fft2
+            G = fft2(g[j0 : j0 + J].contiguous(), dim=(-2, -1)).view(J * Z, nbins)
+            B = G.index_select(1, bins).t().contiguous()  # [slots, (j, Z)]
+            if not real:
+                B[lost] = 0
+            B = torch.view_as_real(B).view(nslots, J, 2 * Z)
             for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
                 q1, tj = q0 + t.shape[0], t[:, :, j0 : j0 + J]
                 a_own.baddbmm_(tj, B[q0:q1])
-                a_mirror.baddbmm_(tj, B[Q + q0 : Q + q1])
+                if not real:
+                    a_mirror.baddbmm_(tj, B[Q + q0 : Q + q1])
+        if real:
+            for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
+                shape = (*a_own.shape[:2], Z, 2)
+                torch.mul(a_own.view(shape), _CONJ.to(a_own), out=a_mirror.view(shape))
+                a_mirror[lost[Q + q0 : Q + q0 + t.shape[0]]] = 0
         F = torch.cat([torch.stack(pair, dim=2).flatten(0, 2) for pair in zip(own, mirror, strict=True)])
         F = F.view(-1, Z, 2).mul_(plan.in_factor[:, None, None])
         grad = F.new_zeros(nspec, Z, 2).index_add_(0, plan.in_index, F)
-        return torch.view_as_complex(grad), None
+        return torch.view_as_complex(grad), None, None
+
+
+#: Multiplies the real and imaginary parts: complex conjugation of a real view.
+_CONJ = torch.tensor([1.0, -1.0])
 
 
 def _synthesis_plan(b_out: int, nl: int, like: torch.Tensor):
