@@ -1,4 +1,5 @@
-"""asv: the four Fourier transforms, ``s2_fft``, ``s2_ifft``, ``so3_fft``, ``so3_ifft``.
+"""asv: the Fourier transforms, ``s2_fft``, ``s2_ifft``, ``so3_fft``, ``so3_ifft``, and the real
+part of the SO(3) synthesis, ``so3_ifft_real`` (what the convolution layers call).
 
 Each class runs on the grid of :mod:`benchmarks.common` (b x backend x dtype x device) with the
 methods of :class:`~benchmarks.common.CaseSuite` (``time_forward``, ``time_forward_backward``,
@@ -34,7 +35,7 @@ from .common import (
     torch_dtype,
 )
 
-__all__ = ["S2FFT", "S2IFFT", "SO3FFT", "SO3IFFT", "GpuMemory"]
+__all__ = ["S2FFT", "S2IFFT", "SO3FFT", "SO3IFFT", "SO3IFFTReal", "GpuMemory"]
 
 
 def _gaussian(key: tuple, shape: tuple, complex_: bool) -> torch.Tensor:
@@ -108,6 +109,10 @@ class SO3IFFT(_Transform):
     op, space, analysis = "so3_ifft", "so3", False
 
 
+class SO3IFFTReal(_Transform):
+    op, space, analysis = "so3_ifft_real", "so3", False
+
+
 GpuMemory = gpu_memory_suite(
-    [S2FFT, S2IFFT, SO3FFT, SO3IFFT], "Peak GPU memory of the transform cases (CUDA devices only)."
+    [S2FFT, S2IFFT, SO3FFT, SO3IFFT, SO3IFFTReal], "Peak GPU memory of the transform cases (CUDA devices only)."
 )

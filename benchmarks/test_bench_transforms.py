@@ -1,4 +1,4 @@
-"""pytest-benchmark: the four transforms at b = 16, each checked by an exact identity.
+"""pytest-benchmark: the transforms at b = 16, each checked by an exact identity.
 
 ``pytest benchmarks/ --benchmark-json=out.json`` times them; with ``--benchmark-disable`` each
 runs once and only the assertions matter. Inputs are band-limited (synthesised in float64 by
@@ -75,3 +75,17 @@ def test_so3_fft(benchmark, target, dtype):
 
 def test_so3_ifft(benchmark, target, dtype):
     _synthesis(benchmark, target, dtype, "so3")
+
+
+def test_so3_ifft_real(benchmark, target, dtype):
+    """The real synthesis of the spectrum of a real signal is that signal: its float64 analysis
+    gives the spectrum back."""
+    backend, device = target
+    with s2cnn.set_backend("torch", only=True):
+        F = s2cnn.so3_fft(s2cnn.so3_ifft(_spectrum("so3")).real)  # spectrum of a real signal
+    benchmark.extra_info.update(b=B, batch=BATCH, backend=backend, device=device, dtype=dtype)
+    got = _timed(benchmark, s2cnn.so3_ifft_real, F.to(device, complex_dtype(dtype)), backend, device)
+    assert got.dtype == complex_dtype(dtype).to_real()
+    with s2cnn.set_backend("torch", only=True):
+        back = s2cnn.so3_fft(got.to("cpu", torch.float64))
+    assert rel_l2(back, F) <= tolerance("roundtrip", got.dtype)
