@@ -123,6 +123,7 @@ def test_transforms_match_torch(gpu_device, dtype, b_in, b_out, batch):
     if b_in <= 12:
         _compare("so3_fft", [torch.randn(*batch, n, n, n, dtype=dtype, device=gpu_device)], b_out, dtype)
         _compare("so3_ifft", [torch.randn(so3_nspec(b_in), *batch, dtype=cd, device=gpu_device)], b_out, dtype)
+        _compare("so3_ifft_real", [torch.randn(so3_nspec(b_in), *batch, dtype=cd, device=gpu_device)], b_out, dtype)
 
 
 PRODUCTS = [  # (b, Z, f_in, f_out)

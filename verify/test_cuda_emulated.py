@@ -184,6 +184,7 @@ def _cases():
             yield "s2_ifft", b_in, b_out, (3,)
         yield "so3_fft", b_in, b_out, (2,)
         yield "so3_ifft", b_in, b_out, (2, 2)
+        yield "so3_ifft_real", b_in, b_out, (2,)
     for b in (1, 3, 4):
         yield "s2_mm", b, b, (3, 2, 4)
         yield "so3_mm", b, b, (2, 3, 2)
@@ -198,7 +199,7 @@ def _inputs(verb, b_in, dims, dtype, g):
         return (torch.randn(*dims, n, n, n, dtype=dtype, generator=g),)
     if verb == "s2_ifft":
         return (torch.randn(b_in**2, *dims, dtype=cdtype, generator=g),)
-    if verb == "so3_ifft":
+    if verb in ("so3_ifft", "so3_ifft_real"):
         return (torch.randn(so3_nspec(b_in), *dims, dtype=cdtype, generator=g),)
     Z, fi, fo = dims
     rows = b_in**2 if verb == "s2_mm" else so3_nspec(b_in)

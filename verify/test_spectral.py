@@ -137,3 +137,12 @@ def test_so3_ifft_real_is_the_real_part(b_in, b_out, dtype):
     got = s2cnn.so3_ifft_real(F, b_out=b_out)
     assert got.dtype == dtype and got.shape == (2, 3) + (2 * b_out,) * 3
     assert checks.rel_l2(got, s2cnn.so3_ifft(F, b_out=b_out).real) <= checks.tolerance("backend", dtype)
+
+
+@pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
+def test_so3_synthesis_twice_differentiable(op):
+    """The hand-written backward of the torch backend's SO(3) synthesis is made of
+    differentiable operations: its own gradient checks out (gradgradcheck)."""
+    F = torch.randn(checks.so3_nspec(2), 1, dtype=torch.complex128, requires_grad=True)
+    with checks.set_backend("torch", only=True):
+        assert torch.autograd.gradgradcheck(lambda t: getattr(checks.s2cnn, op)(t, b_out=3), (F,))

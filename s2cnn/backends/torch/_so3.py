@@ -166,7 +166,7 @@ class _So3Synthesis(torch.autograd.Function):
         else:
             bins, nbins, nslots = plan.slot_pos.clamp(max=nb * nb - 1), nb * nb, 2 * Q
         own = [g.new_zeros(t.shape[0], t.shape[1], 2 * Z, dtype=g.real.dtype) for t in tables]
-        mirror = [torch.zeros_like(a) for a in own]
+        mirror = [None if real else torch.zeros_like(a) for a in own]
         g = g.transpose(0, 1)  # [beta, Z, alpha, gamma]
         step = _beta_chunk(nb, nslots + 1, Z, own[0].element_size(), g.device)
         for j0 in range(0, nb, step):
@@ -182,11 +182,12 @@ class _So3Synthesis(torch.autograd.Function):
                 a_own.baddbmm_(tj, B[q0:q1])
                 if not real:
                     a_mirror.baddbmm_(tj, B[Q + q0 : Q + q1])
-        if real:
-            for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
-                shape = (*a_own.shape[:2], Z, 2)
-                torch.mul(a_own.view(shape), _CONJ.to(a_own), out=a_mirror.view(shape))
-                a_mirror[lost[Q + q0 : Q + q0 + t.shape[0]]] = 0
+        if real:  # the mirrors' right-hand sides are the conjugates (none where no bin receives the slot)
+            keep = (~lost[Q:]).to(own[0].dtype)
+            mirror = [
+                (a.view(*a.shape[:2], Z, 2) * _CONJ.to(a)).view(a.shape) * keep[q0 : q0 + len(a), None, None]
+                for a, q0 in zip(own, plan.ring_start, strict=True)
+            ]
         F = torch.cat([torch.stack(pair, dim=2).flatten(0, 2) for pair in zip(own, mirror, strict=True)])
         F = F.view(-1, Z, 2).mul_(plan.in_factor[:, None, None])
         grad = F.new_zeros(nspec, Z, 2).index_add_(0, plan.in_index, F)
