@@ -282,12 +282,13 @@ def run_child(script: str, python: str, cases, Z, threads, repeat, budget, timeo
 
 
 def fastest_round(rounds: list[list[dict]]) -> list[dict]:
-    """One record per library from several rounds of the same case: the first round's record
-    with the fastest median time of all rounds (``ms``) and every round's time (``ms_rounds``)."""
+    """One record per library from several rounds of the same case: that of its fastest round
+    (time, error and note together), with every round's time in ``ms_rounds``."""
     out = []
-    for i, rec in enumerate(rounds[0]):
-        times = [r[i]["ms"] for r in rounds if r[i]["ms"] is not None]
-        out.append({**rec, "ms": min(times) if times else None, "ms_rounds": times})
+    for recs in zip(*rounds, strict=True):
+        timed = [r for r in recs if r["ms"] is not None]
+        best = min(timed, key=lambda r: r["ms"]) if timed else recs[0]
+        out.append({**best, "ms_rounds": [r["ms"] for r in timed]})
     return out
 
 
