@@ -14,7 +14,8 @@ Fourier sums on the :math:`(2b-1)^2` frequency box and the Wigner-d factor is a 
 ``U x nspec`` numbers, where a dense matrix :math:`\\overline{D(g_p)}` would hold
 ``P x nspec`` complex numbers (1 GB for the default SO(3) grid at b = 64).
 
-Index order: ``tables["d"][u, s]`` with ``s`` the row of the spectral layout; ``phase_*`` are
+Index order: ``tables["d"][u, s]`` with ``s`` the row of the spectral layout (the spectrum is
+built as ``[s, (i, o)]``, rows of the ``[(m, n), (i, o)]`` Fourier sums gathered whole); ``phase_*`` are
 ``[P, frequency]`` with frequencies ``-(b-1) .. b-1`` (a single ``0`` for S2's ``n``);
 ``column[s]`` is the flat ``(m, n)`` index of row ``s`` in the frequency box.
 """
@@ -89,6 +90,7 @@ def kernel_spectrum(kernel: torch.Tensor, tables: dict[str, torch.Tensor], sizes
     y = None
     for u, (ku, pau, pgu) in enumerate(zip(k.split(sizes, 1), pa.split(sizes), pg.split(sizes), strict=True)):
         box = (pau[:, :, None] * pgu[:, None, :]).reshape(ku.shape[1], -1)  # [P_u, (m, n)]
-        term = (ku @ box)[:, tables["column"]] * tables["d"][u]  # [(i, o), nspec]
-        y = term if y is None else y + term
-    return y.T.reshape(-1, f_in, f_out)
+        fourier = box.T @ ku.T  # [(m, n), (i, o)]: rows gathered whole below
+        term = fourier.index_select(0, tables["column"]) * tables["d"][u][:, None]  # [nspec, (i, o)]
+        y = term if y is None else y.add_(term)  # y is no saved input of any backward
+    return y.view(-1, f_in, f_out)
