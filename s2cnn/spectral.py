@@ -171,15 +171,7 @@ def so3_ifft(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
     -------
     Tensor ``[..., 2b_out, 2b_out, 2b_out]`` (beta, alpha, gamma), complex.
     """
-    x = _spectrum("so3_ifft", x, "an SO(3) spectrum [b(4b^2-1)/3, ...]")
-    try:
-        b_in = so3_bandwidth_from_nspec(x.shape[0])
-    except ValueError as exc:
-        raise ValueError(f"so3_ifft: {exc} (shape {tuple(x.shape)})") from None
-    b_out = _check_b_out("so3_ifft", b_out, b_in)
-    batch = x.shape[1:]
-    out = dispatch("so3_ifft", x.reshape(x.shape[0], -1).contiguous(), b_out)
-    return out.reshape(*batch, 2 * b_out, 2 * b_out, 2 * b_out)
+    return _so3_synthesis("so3_ifft", x, b_out)
 
 
 def so3_ifft_real(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
@@ -188,8 +180,8 @@ def so3_ifft_real(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
 
     .. math::
 
-        \\mathrm{Re}\\, f = \\sum_{l} (2l+1) \\sum_{m,n} \tfrac12 \big(F^l_{mn} + (-1)^{m-n}
-        \\overline{F^l_{-m,-n}}\big)\\, D^l_{mn},
+        \\mathrm{Re}\\, f = \\sum_{l} (2l+1) \\sum_{m,n} \\tfrac12 \\big(F^l_{mn} + (-1)^{m-n}
+        \\overline{F^l_{-m,-n}}\\big)\\, D^l_{mn},
 
     which a backend may do with half the contraction and a real inverse FFT (the torch backend
     does). What the convolution layers use.
@@ -204,14 +196,19 @@ def so3_ifft_real(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
     -------
     Tensor ``[..., 2b_out, 2b_out, 2b_out]`` (beta, alpha, gamma), real (float32 for complex64).
     """
-    x = _spectrum("so3_ifft_real", x, "an SO(3) spectrum [b(4b^2-1)/3, ...]")
+    return _so3_synthesis("so3_ifft_real", x, b_out)
+
+
+def _so3_synthesis(verb: str, x, b_out: int | None) -> torch.Tensor:
+    """Validate an SO(3) spectrum ``[nspec, ...]`` and ``b_out``, flatten the batch axes, dispatch."""
+    x = _spectrum(verb, x, "an SO(3) spectrum [b(4b^2-1)/3, ...]")
     try:
         b_in = so3_bandwidth_from_nspec(x.shape[0])
     except ValueError as exc:
-        raise ValueError(f"so3_ifft_real: {exc} (shape {tuple(x.shape)})") from None
-    b_out = _check_b_out("so3_ifft_real", b_out, b_in)
+        raise ValueError(f"{verb}: {exc} (shape {tuple(x.shape)})") from None
+    b_out = _check_b_out(verb, b_out, b_in)
     batch = x.shape[1:]
-    out = dispatch("so3_ifft_real", x.reshape(x.shape[0], -1).contiguous(), b_out)
+    out = dispatch(verb, x.reshape(x.shape[0], -1).contiguous(), b_out)
     return out.reshape(*batch, 2 * b_out, 2 * b_out, 2 * b_out)
 
 
