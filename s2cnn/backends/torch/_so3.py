@@ -162,16 +162,15 @@ class _So3Synthesis(torch.autograd.Function):
         Q = sum(t.shape[0] for t in tables)
         lost = plan.slot_pos == nb * nb  # slots that no bin receives get no gradient
         if real:  # g is real: the bins of the mirrors are the conjugates of those of H
-            bins, nbins, nslots = plan.half_pos, nb * (b_out + 1), Q
+            fft2, bins, nbins, nslots = torch.fft.rfft2, plan.half_pos, nb * (b_out + 1), Q
         else:
-            bins, nbins, nslots = plan.slot_pos.clamp(max=nb * nb - 1), nb * nb, 2 * Q
+            fft2, bins, nbins, nslots = torch.fft.fft2, plan.slot_pos.clamp(max=nb * nb - 1), nb * nb, 2 * Q
         own = [g.new_zeros(t.shape[0], t.shape[1], 2 * Z, dtype=g.real.dtype) for t in tables]
         mirror = [None if real else torch.zeros_like(a) for a in own]
         g = g.transpose(0, 1)  # [beta, Z, alpha, gamma]
         step = _beta_chunk(nb, nslots + 1, Z, own[0].element_size(), g.device)
         for j0 in range(0, nb, step):
             J = min(step, nb - j0)
-            fft2 = torch.fft.rfft2 if real else torch.fft.fft2
             G = fft2(g[j0 : j0 + J].contiguous(), dim=(-2, -1)).view(J * Z, nbins)
             B = G.index_select(1, bins).t().contiguous()  # [slots, (j, Z)]
             if not real:
