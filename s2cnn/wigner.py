@@ -185,7 +185,7 @@ def so3_group_pairs(nl: int) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def wigner_d_rows_so3(nl: int, beta) -> np.ndarray:
-    """:math:`d^l_{mn}(\beta_p)` for every point ``p`` and row of the SO(3) layout below ``nl``:
+    """:math:`d^l_{mn}(\\beta_p)` for every point ``p`` and row of the SO(3) layout below ``nl``:
     float64 ``[P, so3_nspec(nl)]``."""
     beta = np.asarray(beta, dtype=np.float64).reshape(-1)
     out = np.empty((so3_nspec(nl), beta.size))  # filled row by row, returned transposed
@@ -197,7 +197,7 @@ def wigner_d_rows_so3(nl: int, beta) -> np.ndarray:
 
 
 def wigner_d_rows_s2(nl: int, beta) -> np.ndarray:
-    """:math:`d^l_{m0}(\beta_p)` for every point ``p`` and row of the S2 layout below ``nl``:
+    """:math:`d^l_{m0}(\\beta_p)` for every point ``p`` and row of the S2 layout below ``nl``:
     float64 ``[P, nl**2]``."""
     beta = np.asarray(beta, dtype=np.float64).reshape(-1)
     out = np.empty((nl * nl, beta.size))  # filled row by row, returned transposed
@@ -210,12 +210,12 @@ def wigner_d_rows_s2(nl: int, beta) -> np.ndarray:
 
 
 def wigner_d_table_s2(b_grid: int, nl: int, dtype=torch.float64, device="cpu") -> torch.Tensor:
-    """:math:`d^l_{m0}(\beta_j)` in the S2 layout: ``[nl**2, 2 b_grid]``, row ``l**2 + (m + l)``."""
+    """:math:`d^l_{m0}(\\beta_j)` in the S2 layout: ``[nl**2, 2 b_grid]``, row ``l**2 + (m + l)``."""
     return _table("s2", int(b_grid), int(nl), dtype, torch.device(device))
 
 
 def wigner_d_table_so3(b_grid: int, nl: int, dtype=torch.float64, device="cpu") -> torch.Tensor:
-    """:math:`d^l_{mn}(\beta_j)` in the SO(3) layout: ``[so3_nspec(nl), 2 b_grid]``."""
+    """:math:`d^l_{mn}(\\beta_j)` in the SO(3) layout: ``[so3_nspec(nl), 2 b_grid]``."""
     return _table("so3", int(b_grid), int(nl), dtype, torch.device(device))
 
 
@@ -226,7 +226,7 @@ def _table(space, b_grid, nl, dtype, device):
 
 
 def wigner_D_rows(nl: int, alpha, beta, gamma) -> np.ndarray:  # noqa: N802 - the field's name
-    """:math:`D^l_{mn}(\alpha_p, \beta_p, \\gamma_p)` for every point ``p`` and row of the SO(3)
+    """:math:`D^l_{mn}(\\alpha_p, \\beta_p, \\gamma_p)` for every point ``p`` and row of the SO(3)
     layout below ``nl``: complex128 ``[P, so3_nspec(nl)]``.
 
     Parameters
@@ -242,7 +242,7 @@ def wigner_D_rows(nl: int, alpha, beta, gamma) -> np.ndarray:  # noqa: N802 - th
 
 
 def s2_harmonic_rows(nl: int, alpha, beta) -> np.ndarray:
-    """:math:`D^l_{m0}(\alpha_p, \beta_p, 0) = e^{im\alpha_p} d^l_{m0}(\beta_p)` for every point
+    """:math:`D^l_{m0}(\\alpha_p, \\beta_p, 0) = e^{im\\alpha_p} d^l_{m0}(\\beta_p)` for every point
     ``p`` and row of the S2 layout below ``nl``: complex128 ``[P, nl**2]``."""
     alpha = np.asarray(alpha, dtype=np.float64).reshape(-1)
     _, m = s2_orders(nl)

@@ -202,7 +202,7 @@ def check_adjoint(op: str, b: int, dtype: torch.dtype, backend: str = "torch", d
     ``A^H y`` is what the backend's backward pass computes (a vector-Jacobian product); for
     the bilinear products both arguments are checked (the sum of the two errors). For a real
     output (``so3_ifft_real``, real-linear) the cotangent is real and the identity is
-    :math:`\\langle \\mathrm{Re}\\, A x, y\rangle = \\mathrm{Re} \\langle x, A^H y\rangle`.
+    :math:`\\langle \\mathrm{Re}\\, A x, y\\rangle = \\mathrm{Re} \\langle x, A^H y\\rangle`.
     """
     *xs, y = _adjoint_pair(op, b)
     cdt = _COMPLEX[real_dtype(dtype)]

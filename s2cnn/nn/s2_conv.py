@@ -14,14 +14,14 @@ class S2Convolution(SpectralConvolution):
     .. math::
 
         [\\psi \\star f](R) = \\sum_{i} \\sum_{p} k_{i o p}\\, \\sigma\\, 2b_{out}\\, f_i^{(b_{out})}(R x_p)
-        + \text{bias}_o
+        + \\text{bias}_o
 
     with :math:`f^{(b)}` the projection of :math:`f` onto the degrees :math:`l < b` and
-    :math:`x_p` the grid point :math:`(\beta_p, \alpha_p)` (``reference.s2_correlation``
+    :math:`x_p` the grid point :math:`(\\beta_p, \\alpha_p)` (``reference.s2_correlation``
     computes exactly this in the spatial domain). Computed spectrally: :math:`\\hat f^l_m` by
     :func:`s2cnn.s2_fft` to ``b_out``, the kernel spectrum
-    :math:`\\hat\\psi^l_n = 2b_{out} \\sum_p k_p \\overline{D^l_{n0}(\alpha_p,\beta_p,0)}`, the
-    product :func:`s2cnn.s2_mm` and :func:`s2cnn.so3_ifft` at ``b_out`` (real part).
+    :math:`\\hat\\psi^l_n = 2b_{out} \\sum_p k_p \\overline{D^l_{n0}(\\alpha_p,\\beta_p,0)}`, the
+    product :func:`s2cnn.s2_mm` and :func:`s2cnn.so3_ifft_real` at ``b_out``.
     Equivariant: rotating the input by :math:`R'` rotates the output by :math:`R'`.
 
     Parameters

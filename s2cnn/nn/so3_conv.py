@@ -17,12 +17,12 @@ class SO3Convolution(SpectralConvolution):
 
     .. math::
 
-        [\\psi \\star f](R) = \\sum_i \\sum_p k_{iop}\\, \\sigma\\, f_i^{(b_{out})}(R\\, g_p) + \text{bias}_o
+        [\\psi \\star f](R) = \\sum_i \\sum_p k_{iop}\\, \\sigma\\, f_i^{(b_{out})}(R\\, g_p) + \\text{bias}_o
 
     (``reference.so3_correlation`` computes exactly this in the spatial domain), computed
     spectrally: :func:`s2cnn.so3_fft` to ``b_out``, the kernel spectrum
     :math:`\\hat\\psi^l_{mn} = \\sum_p k_p \\overline{D^l_{mn}(g_p)}`, :func:`s2cnn.so3_mm` and
-    :func:`s2cnn.so3_ifft` at ``b_out`` (real part). Equivariant under left rotations.
+    :func:`s2cnn.so3_ifft_real` at ``b_out``. Equivariant under left rotations.
 
     Parameters
     ----------
