@@ -117,11 +117,8 @@ class _So3Synthesis(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, b_out: int, real: bool) -> torch.Tensor:
         Z = x.shape[1]
-        b_in = so3_bandwidth_from_nspec(x.shape[0])
-        nl = min(b_in, b_out)
         nb = 2 * b_out
-        plan, tables = _synthesis_plan(b_out, nl, x)
-        Q = sum(t.shape[0] for t in tables)
+        nl, plan, tables, Q = _synthesis_plan(x.shape[0], b_out, x)
         F = torch.view_as_real(x).index_select(0, plan.in_index).mul_(plan.in_factor[:, None, None])
         F = F.view(-1, 2, Z, 2)  # [rows, h, Z, 2]: each pair of H beside its mirror
         if real:  # (own + conj(mirror)) / 2
@@ -157,9 +154,7 @@ class _So3Synthesis(torch.autograd.Function):
     def backward(ctx, g: torch.Tensor):
         nspec, b_out, real = ctx.shape
         Z, nb = g.shape[0], g.shape[-1]
-        nl = min(so3_bandwidth_from_nspec(nspec), b_out)
-        plan, tables = _synthesis_plan(b_out, nl, g)
-        Q = sum(t.shape[0] for t in tables)
+        nl, plan, tables, Q = _synthesis_plan(nspec, b_out, g)
         lost = plan.slot_pos == nb * nb  # slots that no bin receives get no gradient
         if real:  # g is real: the bins of the mirrors are the conjugates of those of H
             fft2, bins, nbins, nslots = torch.fft.rfft2, plan.half_pos, nb * (b_out + 1), Q
@@ -197,6 +192,10 @@ class _So3Synthesis(torch.autograd.Function):
 _CONJ = torch.tensor([1.0, -1.0])
 
 
-def _synthesis_plan(b_out: int, nl: int, like: torch.Tensor):
+def _synthesis_plan(nspec: int, b_out: int, like: torch.Tensor):
+    """``(nl, plan, inverse tables, Q)`` of a synthesis from ``nspec`` spectral rows to the grid
+    of ``b_out``, at the real precision and on the device of ``like``."""
+    nl = min(so3_bandwidth_from_nspec(nspec), b_out)
     rdt = like.real.dtype
-    return so3_plan(b_out, nl, rdt, like.device), so3_tables(b_out, nl, rdt, like.device)[1]
+    tables = so3_tables(b_out, nl, rdt, like.device)[1]
+    return nl, so3_plan(b_out, nl, rdt, like.device), tables, sum(len(t) for t in tables)
