@@ -119,6 +119,28 @@ def test_so3_ifft_chunks_agree(b_in, b_out, dtype, op, monkeypatch):
         assert checks.rel_l2(many, one) <= checks.tolerance("backend", dtype)
 
 
+@pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b_in,b_out", [(4, 4), (3, 5), (5, 3)])
+def test_so3_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
+    """The torch backend's SO(3) analysis FFTs a chunk of betas at a time on the CPU: one beta
+    per chunk gives the one-chunk output and gradient (the chunks only split the FFT)."""
+    from s2cnn.backends.torch import _so3
+
+    s2cnn = checks.s2cnn
+    x = torch.randn(3, 2 * b_in, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
+    x.requires_grad_()
+    g = torch.randn(checks.so3_nspec(b_out), 3, dtype=checks._COMPLEX[dtype])
+    results = []
+    for chunk_bytes in (1 << 40, 1):
+        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
+        with checks.set_backend("torch", only=True):
+            out = s2cnn.so3_fft(x, b_out=b_out)
+        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
+    for one, many in zip(*results, strict=True):
+        assert checks.rel_l2(many, one) <= checks.tolerance("backend", dtype)
+
+
 @pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 @pytest.mark.parametrize("b_in,b_out", [(3, 5), (5, 3)])
 def test_so3_ifft_gradcheck_bandwidth_change(b_in, b_out, op):

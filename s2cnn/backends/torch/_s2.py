@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 
 from ._plans import s2_plan
-from ._so3 import _real_stack
+from ._so3 import _real_stack, _signed_rows
 from ._tables import s2_tables
 
 
@@ -43,8 +43,7 @@ def s2_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
         Xp = torch.view_as_real(Xp).flatten(2)  # [m, j, 2Z']
         for t, (m0, m1) in zip(tables[p], plan.buckets, strict=True):
             parts.append(torch.bmm(t, Xp[m0:m1]).flatten(0, 1))  # [(m, r), 2Z']
-    R = torch.cat(parts).index_select(0, plan.out_index).unflatten(1, (-1, 2))  # [nl**2, Z', 2]
-    F = torch.view_as_complex(R.mul_(plan.out_factor[:, None, :]))
+    F = _signed_rows(torch.cat(parts), plan.out_index, plan.out_factor)  # [nl**2, Z']
     return F[:, :Z] + 1j * F[:, Z:] if x.is_complex() else F
 
 

@@ -5,8 +5,8 @@ Shapes follow :mod:`s2cnn.backends.protocol`; the math is in :mod:`s2cnn.spectra
 and symmetries in :mod:`._tables`; the index plans in :mod:`._plans`.
 
 Forward (real ``f``; a complex one is transformed as its real and imaginary parts, stacked on
-the batch axis): ``rfft2`` gives the bins with ``n >= 0``, copied once to the layout
-``[beta, m, n, Z]`` (batch innermost); each row ``m`` of the FFT grid is then the GEMM
+the batch axis): ``rfft2`` of a chunk of betas at a time gives the bins with ``n >= 0``,
+copied to the layout ``[beta, m, n, Z]`` (batch innermost); each row ``m`` of the FFT grid is then the GEMM
 ``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts side by side,
 quadrature weights in the table); the orders ``n < 0`` follow by
 :math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. That is three quarters of the
@@ -19,11 +19,13 @@ mirrors (:math:`d_{-m,-n} = (-1)^{m-n} d_{mn}`) on a chunk ``J`` of betas; one g
 ``[J, 2Z]`` blocks in FFT-grid order and ``ifft2`` over ``(m, n)`` writes that chunk of the
 grid. The backward is the adjoint, written out, chunk by chunk as well.
 
-The big intermediates of a one-shot inverse are the size of the grid; on Linux, glibc returns
+The big intermediates of one-shot transforms are the size of the grid; on Linux, glibc returns
 such blocks to the system on every free, so each call page-faults them in again (on a small
 VM, more time than their arithmetic). The chunks keep every temporary of the inverse near
-:data:`CHUNK_BYTES`; the forward still makes grid-sized ones (``MALLOC_MMAP_THRESHOLD_`` /
-``MALLOC_TRIM_THRESHOLD_``, jemalloc or torch's ``THP_MEM_ALLOC_ENABLE=1`` soften that).
+:data:`CHUNK_BYTES`; the forward keeps one grid-sized block, its GEMM input (the FFT output
+of a chunk goes straight into it), where a one-shot FFT would make two
+(``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_``, jemalloc or torch's
+``THP_MEM_ALLOC_ENABLE=1`` soften what is left).
 """
 
 from __future__ import annotations
@@ -46,15 +48,17 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     b_in = nb // 2
     nl = min(b_in, b_out)
     xr = _real_stack(x)
+    Zr = xr.shape[0]
     plan = so3_plan(b_in, nl, xr.dtype, x.device)
     tables, _ = so3_tables(b_in, nl, xr.dtype, x.device)
-    X = torch.fft.rfftn(xr, dim=(2, 3))[..., :nl]  # [Z', beta, m, n], 0 <= n < nl
-    X = X.permute(1, 2, 3, 0).reshape(nb, nb * nl, -1)  # [beta, (m, n), Z'], batch innermost
-    X = torch.view_as_real(X).flatten(2).split(nl, dim=1)  # per m: [beta, n, 2Z']
+    X = torch.empty(nb, nb, nl, Zr, dtype=_COMPLEX[xr.dtype], device=x.device)  # [beta, m, n, Z']
+    step = _beta_chunk(nb, nb * (b_in + 1), Zr, xr.element_size(), x.device)
+    for j0 in range(0, nb, step):  # FFT a chunk of betas, copy it to batch-innermost order
+        X[j0 : j0 + step] = torch.fft.rfftn(xr[:, j0 : j0 + step], dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
+    X = torch.view_as_real(X.view(nb, nb * nl, Zr)).flatten(2).split(nl, dim=1)  # per m: [beta, n, 2Z']
     parts = [torch.bmm(t, X[k].transpose(0, 1)) for t, k in zip(tables, plan.band_rows, strict=True)]
     R = torch.cat([p.flatten(0, 1) for p in parts])  # GEMM rows (m, n, r): [rows, 2Z']
-    R = R.index_select(0, plan.out_index).unflatten(1, (-1, 2))  # [nspec, Z', 2]
-    F = torch.view_as_complex(R.mul_(plan.out_factor[:, None, :]))
+    F = _signed_rows(R, plan.out_index, plan.out_factor)  # [nspec, Z']
     if x.is_complex():
         F = F[:, :Z] + 1j * F[:, Z:]
     if nl < b_out:
@@ -62,7 +66,25 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     return F
 
 
-#: Bytes of one beta chunk of the inverse transform's GEMM output on the CPU (see ``so3_ifft``).
+def _signed_rows(R: torch.Tensor, index: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Rows ``index`` of the GEMM output ``R [rows, 2Z]`` (real and imaginary parts side by
+    side) as complex ``[len(index), Z]``, the real and imaginary parts of row ``k`` scaled by
+    ``factor[k] = (1, 1)`` or ``(s, -s)`` (``s`` times the conjugate).
+
+    Two passes with a row factor over ``Z`` contiguous numbers (complex times real, then the
+    imaginary parts): one broadcast of a ``[rows, 1, 2]`` factor has an inner loop of two
+    numbers and runs several times slower on the CPU."""
+    F = torch.view_as_complex(R.index_select(0, index).unflatten(1, (-1, 2)))
+    F.mul_(factor[:, :1])
+    F.imag.mul_(factor[:, :1] * factor[:, 1:])
+    return F
+
+
+#: The complex dtype of each real one.
+_COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
+
+
+#: Bytes of one beta chunk of the forward's FFT output and of the inverse's GEMM output on the CPU.
 CHUNK_BYTES = 16 << 20
 
 
