@@ -146,8 +146,9 @@ class S2Plan(NamedTuple):
         ``m < 0`` (:math:`F_{-m} = (-1)^m \\overline{F_m}` for real data).
     in_index, in_factor : ``[2 * total rows]``
         Order ``(p, bucket, m, r, h)``: layout row of ``(l, m)`` (``h = 0``) or ``(l, -m)``
-        (``h = 1``), and ``2l+1`` times ``1`` or ``(-1)^m``; padding rows point at row ``nl**2``
-        (a zero row the caller appends).
+        (``h = 1``), and ``2l+1`` times ``1`` or ``(-1)^m``; padding rows take row ``0`` with
+        factor ``0`` (no zero row to append: a non-finite row ``0`` makes every grid value
+        non-finite anyway).
     grid_rows : LongTensor ``[(2 b_grid)^2]``
         For each FFT bin ``k`` along alpha and ring ``i`` (C order ``(k, i)``): the row
         ``((s nl + |m|) b_grid + j) 2 + h`` of the synthesis block ``[s, m, j, h]`` that it
@@ -191,7 +192,7 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
             negok = ok & (m > 0)
             out_index[neg[negok]] = row[negok]
             out_factor[neg[negok]] = np.stack([sign[negok], -sign[negok]], -1)
-            idx = np.where(ok[..., None], np.stack([pos, neg], -1), nl * nl)
+            idx = np.where(ok[..., None], np.stack([pos, neg], -1), 0)
             fac = np.where(ok[..., None], np.stack([2 * l + 1.0, (2 * l + 1) * sign], -1), 0.0)
             in_index.append(idx.reshape(-1))
             in_factor.append(fac.reshape(-1))

@@ -56,8 +56,7 @@ def s2_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     b = b_out
     plan = s2_plan(b, nl, x.real.dtype, x.device)
     _, tables = s2_tables(b, nl, x.real.dtype, x.device)
-    F = torch.cat([torch.view_as_real(x), x.new_zeros(1, Z, 2, dtype=x.real.dtype)])
-    F = (F.index_select(0, plan.in_index) * plan.in_factor[:, None, None]).reshape(-1, 4 * Z)
+    F = torch.view_as_real(x).index_select(0, plan.in_index).mul_(plan.in_factor[:, None, None]).reshape(-1, 4 * Z)
     F = F.split([(m1 - m0) * R for (m0, m1), R in zip(plan.buckets * 2, plan.rows, strict=True)])
     E = [torch.bmm(t.transpose(1, 2), f.unflatten(0, (len(t), -1))) for t, f in zip(sum(tables, ()), F, strict=True)]
     E = torch.cat(E).view(2, -1)  # parity p, then [m, j, (h, Z, 2)]
