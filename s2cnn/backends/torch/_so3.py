@@ -6,9 +6,9 @@ and symmetries in :mod:`._tables`; the index plans in :mod:`._plans`.
 
 Forward (real ``f``; a complex one is transformed as its real and imaginary parts, stacked on
 the batch axis): ``rfft2`` of a chunk of betas at a time gives the bins with ``n >= 0``,
-copied to the layout ``[beta, m, n, Z]`` (batch innermost); each row ``m`` of the FFT grid is then the GEMM
-``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts side by side,
-quadrature weights in the table); the orders ``n < 0`` follow by
+copied to the layout ``[beta, m, n, Z]`` (batch innermost); each row ``m`` of the FFT grid is
+then the GEMM ``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts
+side by side, quadrature weights in the table); the orders ``n < 0`` follow by
 :math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. That is three quarters of the
 :math:`\\sum_l (2l+1)^2 \\cdot 2b` multiply-adds per complex batch column of the direct
 contraction (half, plus the padding of the rows), with no gather of the data.
@@ -51,7 +51,8 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     Zr = xr.shape[0]
     plan = so3_plan(b_in, nl, xr.dtype, x.device)
     tables, _ = so3_tables(b_in, nl, xr.dtype, x.device)
-    X = torch.empty(nb, nb, nl, Zr, dtype=_COMPLEX[xr.dtype], device=x.device)  # [beta, m, n, Z']
+    cdt = torch.promote_types(xr.dtype, torch.complex64)  # complex of xr's precision
+    X = torch.empty(nb, nb, nl, Zr, dtype=cdt, device=x.device)  # [beta, m, n, Z']
     step = _beta_chunk(nb, nb * (b_in + 1), Zr, xr.element_size(), x.device)
     for j0 in range(0, nb, step):  # FFT a chunk of betas, copy it to batch-innermost order
         X[j0 : j0 + step] = torch.fft.rfftn(xr[:, j0 : j0 + step], dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
@@ -78,10 +79,6 @@ def _signed_rows(R: torch.Tensor, index: torch.Tensor, factor: torch.Tensor) -> 
     F.mul_(factor[:, :1])
     F.imag.mul_(factor[:, :1] * factor[:, 1:])
     return F
-
-
-#: The complex dtype of each real one.
-_COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
 
 #: Bytes of one beta chunk of the forward's FFT output and of the inverse's GEMM output on the CPU.
