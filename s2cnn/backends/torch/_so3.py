@@ -51,11 +51,7 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     Zr = xr.shape[0]
     plan = so3_plan(b_in, nl, xr.dtype, x.device)
     tables, _ = so3_tables(b_in, nl, xr.dtype, x.device)
-    cdt = torch.promote_types(xr.dtype, torch.complex64)  # complex of xr's precision
-    X = torch.empty(nb, nb, nl, Zr, dtype=cdt, device=x.device)  # [beta, m, n, Z']
-    step = _beta_chunk(nb, nb * (b_in + 1), Zr, xr.element_size(), x.device)
-    for j0 in range(0, nb, step):  # FFT a chunk of betas, copy it to batch-innermost order
-        X[j0 : j0 + step] = torch.fft.rfftn(xr[:, j0 : j0 + step], dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
+    X = _so3_bins(xr, nl)  # [beta, m, n, Z']
     X = torch.view_as_real(X.view(nb, nb * nl, Zr)).flatten(2).split(nl, dim=1)  # per m: [beta, n, 2Z']
     parts = [torch.bmm(t, X[k].transpose(0, 1)) for t, k in zip(tables, plan.band_rows, strict=True)]
     R = torch.cat([p.flatten(0, 1) for p in parts])  # GEMM rows (m, n, r): [rows, 2Z']
@@ -65,6 +61,51 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     if nl < b_out:
         F = torch.cat([F, F.new_zeros(so3_nspec(b_out) - so3_nspec(nl), Z)])
     return F
+
+
+@torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
+def _so3_bins(xr: torch.Tensor, nl: int) -> torch.Tensor:
+    """:class:`_So3Bins`."""
+    return _So3Bins.apply(xr, nl)
+
+
+class _So3Bins(torch.autograd.Function):
+    """The FFT bins ``0 <= n < nl`` of a real SO(3) batch, in the GEMM layout: ``xr [Z', beta,
+    alpha, gamma]`` -> ``X [beta, m, n, Z']`` with :math:`X_{jmn} = \\sum_{a,g} x_{jag}
+    e^{-2\\pi i (m a + n g) / 2b}` (``rfft2`` over ``(alpha, gamma)``, the bins ``n < nl``).
+
+    Forward and backward run a chunk of betas at a time (:data:`CHUNK_BYTES`), each chunk
+    written straight into the one output block. Slicing the input in a differentiable graph
+    instead would make the backward add up one grid-sized zero-padded gradient per chunk.
+
+    Backward, for a real input: :math:`\\bar x = \\mathrm{Re}(A^H \\bar X)`, with :math:`A^H` the
+    unnormalised inverse DFT over both axes of the bins padded with zeros: ``ifft`` over ``m``,
+    then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
+    twice, for its conjugate). Made of differentiable operations: twice differentiable.
+    """
+
+    @staticmethod
+    def forward(ctx, xr: torch.Tensor, nl: int) -> torch.Tensor:
+        Zr, nb = xr.shape[0], xr.shape[-1]
+        cdt = torch.promote_types(xr.dtype, torch.complex64)  # complex of xr's precision
+        X = torch.empty(nb, nb, nl, Zr, dtype=cdt, device=xr.device)
+        step = _beta_chunk(nb, nb * (nb // 2 + 1), Zr, xr.element_size(), xr.device)
+        for j0 in range(0, nb, step):  # FFT a chunk of betas, copy it to batch-innermost order
+            X[j0 : j0 + step] = torch.fft.rfftn(xr[:, j0 : j0 + step], dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
+        return X
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):
+        nb, _, nl, Zr = g.shape
+        grad = g.new_empty(Zr, nb, nb, nb, dtype=g.real.dtype)  # [Z', beta, alpha, gamma]
+        step = _beta_chunk(nb, nb * (nb // 2 + 1), Zr, grad.element_size(), g.device)
+        half = torch.full((nl, 1), 0.5, dtype=grad.dtype, device=g.device)
+        half[0] = 1.0
+        for j0 in range(0, nb, step):
+            h = torch.fft.ifft(g[j0 : j0 + step], dim=1, norm="forward") * half  # [j, alpha, n, Z']
+            y = torch.fft.irfft(h, n=nb, dim=2, norm="forward")  # [j, alpha, gamma, Z']
+            grad[:, j0 : j0 + step] = y.permute(3, 0, 1, 2)
+        return grad, None
 
 
 def _signed_rows(R: torch.Tensor, index: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
