@@ -142,7 +142,7 @@ def test_so3_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
 
 
 @pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
-@pytest.mark.parametrize("b_in,b_out", [(3, 3), (2, 4), (4, 2)])
+@pytest.mark.parametrize("b_in,b_out", [(2, 2), (2, 3), (3, 2)])
 def test_so3_fft_gradcheck_chunked(b_in, b_out, complex_input, monkeypatch):
     """The hand-written backward of the chunked FFT stage of the SO(3) analysis (one beta per
     chunk) against finite differences, and its own gradient (gradgradcheck)."""
@@ -150,7 +150,7 @@ def test_so3_fft_gradcheck_chunked(b_in, b_out, complex_input, monkeypatch):
 
     monkeypatch.setattr(_so3, "CHUNK_BYTES", 1)
     dtype = torch.complex128 if complex_input else torch.float64
-    x = torch.randn(2, 2 * b_in, 2 * b_in, 2 * b_in, dtype=dtype, requires_grad=True)
+    x = torch.randn(1, 2 * b_in, 2 * b_in, 2 * b_in, dtype=dtype, requires_grad=True)
     with checks.set_backend("torch", only=True):
         assert torch.autograd.gradcheck(lambda t: checks.s2cnn.so3_fft(t, b_out=b_out), (x,))
         assert torch.autograd.gradgradcheck(lambda t: checks.s2cnn.so3_fft(t, b_out=b_out), (x,))
