@@ -97,26 +97,32 @@ def test_batch_axes_are_kept():
     assert s2cnn.so3_ifft(s2cnn.so3_fft(y)).shape == (6, 6, 6)
 
 
+def _assert_chunks_agree(fn, x, g, dtype, monkeypatch):
+    """``fn(x)`` and its gradient along ``g`` on the torch backend, with the whole grid in one
+    chunk and with one beta per chunk (``CHUNK_BYTES``), agree within the backend tolerance."""
+    from s2cnn.backends.torch import _so3
+
+    results = []
+    for chunk_bytes in (1 << 40, 1):
+        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
+        with checks.set_backend("torch", only=True):
+            out = fn(x)
+        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
+    for one, many in zip(*results, strict=True):
+        assert checks.rel_l2(many, one) <= checks.tolerance("backend", dtype)
+
+
 @pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("b_in,b_out", [(4, 4), (3, 5), (5, 3)])
 def test_so3_ifft_chunks_agree(b_in, b_out, dtype, op, monkeypatch):
     """The torch backend's SO(3) synthesis runs a chunk of betas at a time on the CPU: one beta
     per chunk gives the one-chunk output and gradient (same GEMMs, same order of sums)."""
-    from s2cnn.backends.torch import _so3
-
     s2cnn, nspec = checks.s2cnn, checks.so3_nspec
     cdt = checks._COMPLEX[dtype]
     F = torch.randn(nspec(b_in), 3, dtype=cdt, requires_grad=True)
     g = torch.randn(3, 2 * b_out, 2 * b_out, 2 * b_out, dtype=cdt if op == "so3_ifft" else dtype)
-    results = []
-    for chunk_bytes in (1 << 40, 1):
-        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
-        with checks.set_backend("torch", only=True):
-            out = getattr(s2cnn, op)(F, b_out=b_out)
-        results.append((out.detach(), *torch.autograd.grad(out, F, g)))
-    for one, many in zip(*results, strict=True):
-        assert checks.rel_l2(many, one) <= checks.tolerance("backend", dtype)
+    _assert_chunks_agree(lambda t: getattr(s2cnn, op)(t, b_out=b_out), F, g, dtype, monkeypatch)
 
 
 @pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
@@ -125,20 +131,11 @@ def test_so3_ifft_chunks_agree(b_in, b_out, dtype, op, monkeypatch):
 def test_so3_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
     """The torch backend's SO(3) analysis FFTs a chunk of betas at a time on the CPU: one beta
     per chunk gives the one-chunk output and gradient (the chunks only split the FFT)."""
-    from s2cnn.backends.torch import _so3
-
     s2cnn = checks.s2cnn
     x = torch.randn(3, 2 * b_in, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
     x.requires_grad_()
     g = torch.randn(checks.so3_nspec(b_out), 3, dtype=checks._COMPLEX[dtype])
-    results = []
-    for chunk_bytes in (1 << 40, 1):
-        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
-        with checks.set_backend("torch", only=True):
-            out = s2cnn.so3_fft(x, b_out=b_out)
-        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
-    for one, many in zip(*results, strict=True):
-        assert checks.rel_l2(many, one) <= checks.tolerance("backend", dtype)
+    _assert_chunks_agree(lambda t: s2cnn.so3_fft(t, b_out=b_out), x, g, dtype, monkeypatch)
 
 
 @pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
