@@ -124,6 +124,30 @@ def test_kernel_spectrum_is_the_sum_of_conjugate_wigner_d(space):
         torch.testing.assert_close(kernel_spectrum(kernel, tables, sizes), want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("row_block_bytes", [1, 2 << 20], ids=["one-row-blocks", "default-blocks"])
+def test_box_to_spectrum_and_its_adjoint(row_block_bytes, monkeypatch):
+    """The Wigner-d factor of the kernel spectrum, run a block of rows at a time, equals the
+    one-line gather ``sum_u d[u, s] box[u, column[s]]`` (repeated columns included); its
+    backward is the adjoint (gradcheck) and is differentiable in turn (gradgradcheck)."""
+    from s2cnn.nn import _kernel
+
+    monkeypatch.setattr(_kernel, "ROW_BLOCK_BYTES", row_block_bytes)
+    g = torch.Generator().manual_seed(3)
+    U, K, C, nspec = 3, 5, 4, 11
+    box = torch.randn(U, K, C, dtype=torch.complex128, generator=g, requires_grad=True)
+    d = torch.randn(U, nspec, dtype=torch.float64, generator=g)
+    column = torch.randint(0, K, (nspec,), generator=g)
+    want = (d[:, :, None] * box[:, column]).sum(0)
+    torch.testing.assert_close(_kernel.box_to_spectrum(box, d, column), want, rtol=1e-14, atol=1e-14)
+    y = torch.randn(nspec, C, dtype=torch.complex128, generator=g)
+    (got,) = torch.autograd.grad(_kernel.box_to_spectrum(box, d, column), box, y)
+    (ref,) = torch.autograd.grad(want, box, y)
+    torch.testing.assert_close(got, ref, rtol=1e-14, atol=1e-14)
+    fn = lambda t: _kernel.box_to_spectrum(t, d, column)  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (box,))
+    assert torch.autograd.gradgradcheck(fn, (box,))
+
+
 def test_integrate_of_one_is_one():
     for b in (1, 3, 8):
         x = torch.ones(2, 2 * b, 2 * b, 2 * b, dtype=torch.float64)
