@@ -122,15 +122,17 @@ def box_to_spectrum(box: torch.Tensor, d: torch.Tensor, column: torch.Tensor) ->
     return _BoxToSpectrum.apply(box, d, column)
 
 
-#: Bytes of one block of rows of :func:`box_to_spectrum` and its adjoint on the CPU.
+#: Bytes of one block of rows of :func:`box_to_spectrum` and its adjoint: on the CPU (a block that
+#: stays in cache), and on an accelerator (few launches; the one temporary stays small beside the
+#: result).
 ROW_BLOCK_BYTES = 2 << 20
+ROW_BLOCK_BYTES_ACCELERATOR = 256 << 20
 
 
 def _row_block(nspec: int, width: int, itemsize: int, device: torch.device) -> int:
-    """Rows per block: all of them on an accelerator, else about :data:`ROW_BLOCK_BYTES`."""
-    if device.type != "cpu":
-        return max(nspec, 1)
-    return max(1, min(nspec, ROW_BLOCK_BYTES // (width * itemsize)))
+    """Rows per block of ``width`` numbers of ``itemsize`` bytes (at least one)."""
+    limit = ROW_BLOCK_BYTES if device.type == "cpu" else ROW_BLOCK_BYTES_ACCELERATOR
+    return max(1, min(nspec, limit // (width * itemsize)))
 
 
 class _BoxToSpectrum(torch.autograd.Function):
