@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# One call on a lent GPU machine (see /work/.library/device/README.md): everything a GPU can
+# show, in order of importance, each step capped so that the whole call ends within BUDGET
+# seconds (default 480) and leaves device time for a rerun. Prepare first, here:
+#
+#   bash benchmarks/device_prepare.sh
+#   device run: command "bash benchmarks/device_session.sh", carry [".whl"], timeout_s 560
+#
+# Steps (each logs into $OUT/session.log; a step that fails does not stop the next):
+#   1. identity: nvidia-smi, torch and cupy versions, asv's machine file (benchmarks.machine)
+#   2. the CUDA tests: pytest -m cuda on verify/ and benchmarks/ (benchmark timing disabled)
+#   3. python -m verify --device cuda            -> $OUT/verify-cuda.csv (the table: session.log)
+#   4. pytest-benchmark micro-benchmarks on the GPU targets -> $OUT/bench-cuda.json
+#   5. asv, --python=same, float32 on the GPU, both backends: the transforms' time_* at
+#      b = 64 and 128, then the layers' time_* and the GPU memory tracks at b = 64
+#      -> $OUT/asv-<machine>.json and $OUT/asv-machine.json, to commit under
+#      benchmarks/results/<machine>/
+# Files back: session.log, verify-cuda.csv, bench-cuda.json, asv-*.json (at most 8 files).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/results-tmp}
+mkdir -p "$OUT"
+BUDGET=${BUDGET:-480}
+START=$SECONDS
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+PY=${PY:-python3}
+LOG="$OUT/session.log"
+: > "$LOG"
+
+say() { echo "== [$((SECONDS - START)) s] $*" | tee -a "$LOG"; }
+left() { echo $((BUDGET - (SECONDS - START))); }
+# step NAME CAP CMD...: run CMD with a timeout of min(CAP, time left - 10 s); log rc and time
+step() {
+    local name=$1 cap=$2
+    shift 2
+    local t
+    t=$(left)
+    t=$((t - 10 < cap ? t - 10 : cap))
+    if [ "$t" -lt 15 ]; then
+        say "$name: skipped, $(left) s left"
+        return 0
+    fi
+    say "$name: start (limit $t s)"
+    local s=$SECONDS
+    timeout --kill-after=5 "$t" "$@" >> "$LOG" 2>&1
+    local rc=$?
+    say "$name: rc=$rc after $((SECONDS - s)) s"
+    return 0
+}
+
+say "setup"
+{
+    nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv
+    $PY -c "import torch, sys; print('python', sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')"
+    $PY -c "import cupy; print('cupy', cupy.__version__)"
+    nproc
+} >> "$LOG" 2>&1
+if [ ! -d .git ] && [ -f .whl/repo.bundle ]; then
+    # the working tree came without .git: rebuild the history from the bundle, keep the files
+    git config --global --add safe.directory "$PWD" >> "$LOG" 2>&1
+    { git init -q -b main && git fetch -q --update-head-ok .whl/repo.bundle "+HEAD:refs/heads/main" && git reset -q; } >> "$LOG" 2>&1
+    say "git: $(git rev-parse HEAD 2>&1) on $(git branch --show-current 2>&1)"
+fi
+[ -d .whl ] && $PY -m pip install -q --no-index --find-links .whl asv >> "$LOG" 2>&1
+$PY -m pip install -q --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 || say "editable install failed: using PYTHONPATH"
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+MACHINE=$($PY -m benchmarks.machine 2>> "$LOG" | tee -a "$LOG" | tail -n 1)
+say "machine: ${MACHINE:-unknown}"
+
+step "cuda tests" 150 $PY -m pytest -p no:cacheprovider -q -m cuda --benchmark-disable verify benchmarks
+step "verify --device cuda" 120 $PY -m verify --device cuda --csv "$OUT/verify-cuda.csv"
+step "pytest-benchmark (GPU targets)" 90 $PY -m pytest -p no:cacheprovider -q -m cuda benchmarks \
+    --benchmark-json "$OUT/bench-cuda.json" --benchmark-max-time 0.5
+# asv saves a run's results when it ends: two short runs, so that a timeout loses only the second
+asv_run() {
+    step "asv $1" "$2" $PY -m asv run --python=same --set-commit-hash "$(git rev-parse HEAD)" \
+        --machine "$MACHINE" --show-stderr -a rounds=1 -b "$3"
+}
+if $PY -c "import asv" 2> /dev/null && [ -d .git ] && [ -n "$MACHINE" ]; then
+    asv_run "transforms (GPU, float32, b = 64, 128)" 240 \
+        "(S2FFT|S2IFFT|SO3FFT|SO3IFFT|SO3IFFTReal)\.time_.*\((64|128), '(torch|cuda)', 'float32', 'cuda'\)"
+    asv_run "layers and GPU memory (float32, b = 64)" 200 \
+        "(S2Convolution\.time_|SO3Convolution\.time_|bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
+    dir=benchmarks/results/$MACHINE
+    [ -f "$dir/machine.json" ] && cp "$dir/machine.json" "$OUT/asv-machine.json"
+    for f in "$dir/$(git rev-parse HEAD | cut -c1-8)"-*.json; do  # this commit's results
+        [ -f "$f" ] && cp "$f" "$OUT/asv-$MACHINE.json"
+    done
+else
+    say "asv: skipped (asv, git history or machine name missing)"
+fi
+say "done in $((SECONDS - START)) s"
+ls -la "$OUT" >> "$LOG"
