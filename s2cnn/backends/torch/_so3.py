@@ -108,18 +108,61 @@ class _So3Bins(torch.autograd.Function):
         return grad, None
 
 
+@torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
 def _signed_rows(R: torch.Tensor, index: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     """Rows ``index`` of the GEMM output ``R [rows, 2Z]`` (real and imaginary parts side by
     side) as complex ``[len(index), Z]``, the real and imaginary parts of row ``k`` scaled by
-    ``factor[k] = (1, 1)`` or ``(s, -s)`` (``s`` times the conjugate).
+    ``factor[k] = (1, 1)`` or ``(s, -s)``, ``s = +-1`` (``s`` times the conjugate).
 
-    Two passes with a row factor over ``Z`` contiguous numbers (complex times real, then the
-    imaginary parts): one broadcast of a ``[rows, 1, 2]`` factor has an inner loop of two
-    numbers and runs several times slower on the CPU."""
-    F = torch.view_as_complex(R.index_select(0, index).unflatten(1, (-1, 2)))
+    :class:`_SignedRows`; its backward, :class:`_SignedRowsAdjoint`, scales the gradient's parts
+    by the same factors and adds its rows up at ``index`` (each is the other's backward: any
+    order of derivatives, and no graph of in-place operations on views in between)."""
+    return _SignedRows.apply(R, index, factor)
+
+
+def _apply_signs(F: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Scale, in place, the real and imaginary parts of the rows of complex ``F`` by ``factor``
+    (entries ``+-1``). Two passes with a row factor over ``Z`` contiguous numbers (complex times
+    real, then the imaginary parts): one broadcast of a ``[rows, 1, 2]`` factor has an inner loop
+    of two numbers and runs several times slower on the CPU."""
     F.mul_(factor[:, :1])
     F.imag.mul_(factor[:, :1] * factor[:, 1:])
     return F
+
+
+class _SignedRows(torch.autograd.Function):
+    """:func:`_signed_rows`."""
+
+    @staticmethod
+    def forward(ctx, R: torch.Tensor, index: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(index, factor)
+        ctx.rows = R.shape[0]
+        cdt = torch.promote_types(R.dtype, torch.complex64)
+        F = R.new_empty(len(index), R.shape[1] // 2, dtype=cdt)  # no view: written through its real view
+        torch.index_select(R, 0, index, out=torch.view_as_real(F).flatten(1))
+        return _apply_signs(F, factor)
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):
+        index, factor = ctx.saved_tensors
+        return _SignedRowsAdjoint.apply(g, index, factor, ctx.rows), None, None
+
+
+class _SignedRowsAdjoint(torch.autograd.Function):
+    """The adjoint of :func:`_signed_rows` (real inner product of the real views): ``g [n, Z]``
+    complex -> ``[rows, 2Z]`` real, row ``index[k]`` receiving the signed parts of ``g[k]``."""
+
+    @staticmethod
+    def forward(ctx, g: torch.Tensor, index: torch.Tensor, factor: torch.Tensor, rows: int) -> torch.Tensor:
+        ctx.save_for_backward(index, factor)
+        G = _apply_signs(g.resolve_conj().clone(memory_format=torch.contiguous_format), factor)
+        G = torch.view_as_real(G).flatten(1)  # [n, 2Z]
+        return G.new_zeros(rows, G.shape[1]).index_add_(0, index, G)
+
+    @staticmethod
+    def backward(ctx, h: torch.Tensor):
+        index, factor = ctx.saved_tensors
+        return _SignedRows.apply(h, index, factor), None, None, None
 
 
 #: Bytes of one beta chunk of the forward's FFT output and of the inverse's GEMM output on the CPU.
