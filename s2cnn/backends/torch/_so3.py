@@ -309,10 +309,11 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
             torch.conj_physical(C[0], out=C[1])
             per_pair = torch.cat([torch.full((len(t),), t.shape[1], dtype=torch.long) for t in tables])
             C[1].masked_fill_(lost[Q:].repeat_interleave(per_pair.to(g.device))[:, None], 0)
-        grad = acc.new_zeros(nspec, 2 * Z)  # real view: row factors over 2Z contiguous numbers
+        grad = C.new_zeros(nspec, Z)  # no view: summed through its real view, row factors over 2Z numbers
+        grad_r = torch.view_as_real(grad).view(nspec, 2 * Z)
         for h in (0, 1):
-            grad.index_add_(0, plan.in_index[h::2], acc[h].mul_(plan.in_factor[h::2, None]))
-        return torch.view_as_complex(grad.view(nspec, Z, 2))
+            grad_r.index_add_(0, plan.in_index[h::2], acc[h].mul_(plan.in_factor[h::2, None]))
+        return grad
 
     @staticmethod
     def backward(ctx, h: torch.Tensor):
