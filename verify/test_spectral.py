@@ -175,8 +175,18 @@ def test_so3_ifft_real_is_the_real_part(b_in, b_out, dtype):
 
 @pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 def test_so3_synthesis_twice_differentiable(op):
-    """The hand-written backward of the torch backend's SO(3) synthesis is made of
-    differentiable operations: its own gradient checks out (gradgradcheck)."""
+    """The hand-written backward of the torch backend's SO(3) synthesis is itself
+    differentiable (a Function whose backward is the synthesis): gradgradcheck."""
     F = torch.randn(checks.so3_nspec(2), 1, dtype=torch.complex128, requires_grad=True)
     with checks.set_backend("torch", only=True):
         assert torch.autograd.gradgradcheck(lambda t: getattr(checks.s2cnn, op)(t, b_out=3), (F,))
+
+
+@pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
+def test_s2_fft_twice_differentiable(complex_input):
+    """s2_fft's signed output rows (a Function pair, gather and adjoint): gradgradcheck, for a
+    real and a complex grid, with a change of bandwidth."""
+    dtype = torch.complex128 if complex_input else torch.float64
+    x = torch.randn(2, 6, 6, dtype=dtype, requires_grad=True)
+    with checks.set_backend("torch", only=True):
+        assert torch.autograd.gradgradcheck(lambda t: checks.s2cnn.s2_fft(t, b_out=2), (x,))
