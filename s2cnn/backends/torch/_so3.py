@@ -165,8 +165,14 @@ class _SignedRowsAdjoint(torch.autograd.Function):
         return _SignedRows.apply(h, index, factor), None, None, None
 
 
-#: Bytes of one beta chunk of the forward's FFT output and of the inverse's GEMM output on the CPU.
+#: Bytes of one beta chunk of the forward's FFT output and of the inverse's FFT input on the CPU.
 CHUNK_BYTES = 16 << 20
+
+#: FFT chunks per block of the inverse's ring GEMMs (and of its adjoint's), whose inner dimension
+#: is the block's betas: 8 betas make GEMMs too thin for the BLAS (b=64, float32, 16 fields:
+#: 300 ms of GEMMs per synthesis at 8 betas, 150 ms at 32, measured on a 2-core EPYC), while
+#: the FFT, its gather and the output copy stay fastest on small chunks.
+GEMM_CHUNKS = 4
 
 
 def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> int:
@@ -175,6 +181,13 @@ def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device
     if device.type != "cpu":
         return nb
     return max(1, min(nb, CHUNK_BYTES // (slots * 2 * Z * itemsize)))
+
+
+def _blocks(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> tuple[int, int]:
+    """Betas per FFT chunk (:func:`_beta_chunk`) and per GEMM block (:data:`GEMM_CHUNKS` chunks,
+    at most ``nb``) of the synthesis and its adjoint."""
+    step = _beta_chunk(nb, slots, Z, itemsize, device)
+    return step, min(nb, step * GEMM_CHUNKS)
 
 
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
@@ -196,13 +209,14 @@ def so3_ifft_real(x: torch.Tensor, b_out: int) -> torch.Tensor:
 class _So3Synthesis(torch.autograd.Function):
     """The inverse SO(3) transform, one chunk of betas at a time, with its adjoint as backward.
 
-    Forward, for each chunk ``J`` of betas: the ring GEMMs ``[Q_L, |J|, nl-L] @ [Q_L, nl-L, 2Z]``
+    Forward, for each block ``J`` of betas: the ring GEMMs ``[Q_L, |J|, nl-L] @ [Q_L, nl-L, 2Z]``
     write the ``2Q`` syntheses (pairs of ``H`` and their mirrors, plus a zero slot) into one
-    ``[2Q + 1, |J|, 2Z]`` block; one gather puts them in FFT-grid order ``[(m, n), (j, Z)]``
-    and ``ifft2`` over the leading ``(m, n)`` axes writes the chunk of the output. Every
-    temporary is the size of a chunk, not of the grid: the grid-sized blocks of a one-shot
-    version (GEMM output, grid, transpose) cost page faults on every call, more than their
-    arithmetic on a small CPU.
+    ``[2Q + 1, |J|, 2Z]`` buffer (allocated once per call); then, for each chunk of the block,
+    one gather puts them in FFT-grid order ``[(m, n), (j, Z)]`` and ``ifft2`` over the leading
+    ``(m, n)`` axes writes that chunk of the output. Every temporary is the size of a block or
+    a chunk (:data:`GEMM_CHUNKS`, :data:`CHUNK_BYTES`), not of the grid: the grid-sized blocks
+    of a one-shot version (GEMM output, grid, transpose) cost page faults on every call, more
+    than their arithmetic on a small CPU.
 
     Real part (``real=True``): :math:`\\mathrm{Re}\\, \\mathrm{ifft2}(G) = \\mathrm{irfft2}(G_h)` with
     :math:`G_h(k) = (G(k) + \\overline{G(-k)}) / 2`. The bins of a pair and of its mirror come
@@ -237,10 +251,11 @@ class _So3Synthesis(torch.autograd.Function):
         rhs = [r.unflatten(0, (-1, nl - L)) for L, r in enumerate(F.split(plan.row_sizes))]  # [Q_L, nl-L, h, 2Z]
         slots = Q + len(plan.conj_slots) if real else 2 * Q
         out = x.new_empty(nb, Z, nb, nb, dtype=F.dtype if real else x.dtype)  # [beta, Z, alpha, gamma]
-        step = _beta_chunk(nb, slots + 1, Z, F.element_size(), x.device)
-        for j0 in range(0, nb, step):
-            J = min(step, nb - j0)
-            B = F.new_empty(slots + 1, J, 2 * Z)
+        step, block = _blocks(nb, slots + 1, Z, F.element_size(), x.device)
+        store = F.new_empty((slots + 1) * block * 2 * Z)  # one GEMM block, reused
+        for j0 in range(0, nb, block):
+            J = min(block, nb - j0)
+            B = store[: (slots + 1) * J * 2 * Z].view(slots + 1, J, 2 * Z)
             B[slots].zero_()
             for t, r, q0 in zip(tables, rhs, plan.ring_start, strict=True):
                 tT = t[:, :, j0 : j0 + J].transpose(1, 2)  # [Q_L, J, nl - L]
@@ -251,12 +266,16 @@ class _So3Synthesis(torch.autograd.Function):
             G = torch.view_as_complex(B.view(slots + 1, J, Z, 2)).view(slots + 1, J * Z)
             if real:
                 torch.conj_physical(G.index_select(0, plan.conj_slots), out=G[Q:slots])
-                G = G.index_select(0, plan.half_index).view(nb, b_out + 1, J, Z)  # [m, n >= 0, j, Z]
-                y = torch.fft.irfft2(G, s=(nb, nb), dim=(0, 1), norm="forward")
-            else:
-                G = G.index_select(0, plan.grid_index).view(nb, nb, J, Z)  # [m, n, j, Z]
-                y = torch.fft.ifft2(G, dim=(0, 1), norm="forward")
-            out[j0 : j0 + J] = y.permute(2, 3, 0, 1)
+            for s0 in range(0, J, step):  # FFT chunks of the block
+                Js = min(step, J - s0)
+                Gs = G[:, s0 * Z : (s0 + Js) * Z]
+                if real:
+                    Gs = Gs.index_select(0, plan.half_index).view(nb, b_out + 1, Js, Z)  # [m, n >= 0, j, Z]
+                    y = torch.fft.irfft2(Gs, s=(nb, nb), dim=(0, 1), norm="forward")
+                else:
+                    Gs = Gs.index_select(0, plan.grid_index).view(nb, nb, Js, Z)  # [m, n, j, Z]
+                    y = torch.fft.ifft2(Gs, dim=(0, 1), norm="forward")
+                out[j0 + s0 : j0 + s0 + Js] = y.permute(2, 3, 0, 1)
         ctx.shape = (x.shape[0], b_out, real)
         return out.transpose(0, 1)
 
@@ -290,15 +309,19 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
         shapes = [t.shape[:2] for t in tables]
         own, mirror = ([a.unflatten(0, q) for a, q in zip(h.split(plan.row_sizes), shapes, strict=True)] for h in acc)
         g = g.transpose(0, 1)  # [beta, Z, alpha, gamma]
-        step = _beta_chunk(nb, nslots + 1, Z, own[0].element_size(), g.device)
-        for j0 in range(0, nb, step):
-            J = min(step, nb - j0)
-            G = fft2(g[j0 : j0 + J].contiguous(), dim=(-2, -1)).view(J * Z, nbins)
-            # rows of the transposed view: 3x faster here than gathering columns, then transposing
-            B = G.t().index_select(0, bins).contiguous()  # [slots, (j, Z)]
+        step, block = _blocks(nb, nslots + 1, Z, own[0].element_size(), g.device)
+        store = g.new_empty(nslots * block * Z, dtype=torch.promote_types(g.dtype, torch.complex64))  # reused
+        for j0 in range(0, nb, block):
+            J = min(block, nb - j0)
+            Bc = store[: nslots * J * Z].view(nslots, J, Z)  # [slots, j, Z]
+            for s0 in range(0, J, step):  # FFT chunks of the block
+                Js = min(step, J - s0)
+                G = fft2(g[j0 + s0 : j0 + s0 + Js].contiguous(), dim=(-2, -1)).view(Js * Z, nbins)
+                # rows of the transposed view: 3x faster here than gathering columns, then transposing
+                Bc[:, s0 : s0 + Js] = G.t().index_select(0, bins).view(nslots, Js, Z)
             if not real:
-                B[lost] = 0
-            B = torch.view_as_real(B).view(nslots, J, 2 * Z)
+                Bc[lost] = 0
+            B = torch.view_as_real(Bc).view(nslots, J, 2 * Z)
             for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
                 q1, tj = q0 + t.shape[0], t[:, :, j0 : j0 + J]
                 a_own.baddbmm_(tj, B[q0:q1])
