@@ -1,8 +1,8 @@
-"""asv: the spectral block products ``s2_mm`` and ``so3_mm``.
+"""asv: the spectral block products ``s2_mm``, ``so3_mm`` and ``so3_mm_real``.
 
 Inputs are complex Gaussian spectra, ``x [rows, batch, f_in]`` and ``y [rows, f_in, f_out]``
 with ``(batch, f_in, f_out) = PRODUCT_SHAPES[b]`` and ``rows = b**2`` (``s2_mm``) or
-``b(4b**2-1)/3`` (``so3_mm``), in the complex dtype of the case's precision. The methods are
+``b(4b**2-1)/3`` (``so3_mm``, ``so3_mm_real``), in the complex dtype of the case's precision. The methods are
 those of :class:`~benchmarks.common.CaseSuite`; the backward differentiates both operands.
 """
 
@@ -15,7 +15,7 @@ from s2cnn.layout import so3_nspec
 
 from .common import PRODUCT_SHAPES, Case, CaseSuite, complex_dtype, gpu_memory_suite, require_case, rng
 
-__all__ = ["S2MM", "SO3MM", "GpuMemory"]
+__all__ = ["S2MM", "SO3MM", "SO3MMReal", "GpuMemory"]
 
 
 class _Product(CaseSuite):
@@ -51,4 +51,10 @@ class SO3MM(_Product):
     op = "so3_mm"
 
 
-GpuMemory = gpu_memory_suite([S2MM, SO3MM], "Peak GPU memory of the product cases (CUDA devices only).")
+class SO3MMReal(_Product):
+    """The product of the layers (real signals' spectra: half the columns, the rest by symmetry)."""
+
+    op = "so3_mm_real"
+
+
+GpuMemory = gpu_memory_suite([S2MM, SO3MM, SO3MMReal], "Peak GPU memory of the product cases (CUDA devices only).")

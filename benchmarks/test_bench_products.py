@@ -1,5 +1,6 @@
-"""pytest-benchmark: ``s2_mm`` and ``so3_mm`` at b = 16, each checked against the block
-formula summed directly in complex128 NumPy (one ``einsum`` per degree).
+"""pytest-benchmark: ``s2_mm``, ``so3_mm`` and ``so3_mm_real`` at b = 16, each checked against
+the block formula summed directly in complex128 NumPy (one ``einsum`` per degree);
+``so3_mm_real`` on spectra of real signals, where it is ``so3_mm``.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import numpy as np
 import torch
 
 import s2cnn
-from s2cnn.layout import so3_nspec
+from s2cnn.layout import so3_index, so3_nspec, so3_orders
 from verify.tolerances import rel_l2, tolerance
 
 from .common import complex_dtype, rng, sync
@@ -42,11 +43,25 @@ def _direct_so3_mm(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+def _real_spectrum(F: np.ndarray) -> np.ndarray:
+    """``F`` with its rows ``n < 0`` set to :math:`(-1)^{m-n} \\overline{F^l_{-m,-n}}` (and the
+    rows ``(l, 0, 0)`` real): the SO(3) spectrum of a real signal."""
+    l, m, n = so3_orders(B)
+    F = F.copy()
+    F[(m == 0) & (n == 0)] = F[(m == 0) & (n == 0)].real
+    neg = (n < 0) | ((n == 0) & (m < 0))
+    sign = np.where((m - n) % 2 == 0, 1.0, -1.0)[neg, None, None]
+    F[neg] = sign * F[so3_index(l[neg], -m[neg], -n[neg])].conj()
+    return F
+
+
 def _product(benchmark, target, dtype, op: str):
     backend, device = target
     rows = B * B if op == "s2_mm" else so3_nspec(B)
     g = rng("micro", op, B)
     x, y = _gaussian(g, rows, BATCH, F_IN), _gaussian(g, rows, F_IN, F_OUT)
+    if op == "so3_mm_real":
+        x, y = _real_spectrum(x), _real_spectrum(y)
     want = (_direct_s2_mm if op == "s2_mm" else _direct_so3_mm)(x, y)
     xt, yt = (torch.from_numpy(a).to(device, complex_dtype(dtype)) for a in (x, y))
     fn = getattr(s2cnn, op)
@@ -69,3 +84,7 @@ def test_s2_mm(benchmark, target, dtype):
 
 def test_so3_mm(benchmark, target, dtype):
     _product(benchmark, target, dtype, "so3_mm")
+
+
+def test_so3_mm_real(benchmark, target, dtype):
+    _product(benchmark, target, dtype, "so3_mm_real")

@@ -19,7 +19,7 @@ import torch
 from .backends import dispatch
 from .layout import s2_bandwidth_from_nspec, so3_bandwidth_from_nspec
 
-__all__ = ["s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm"]
+__all__ = ["s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm", "so3_mm_real"]
 
 _DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128)
 _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -276,3 +276,36 @@ def so3_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     )
     x, y = (t if t.is_complex() else t.to(_COMPLEX[t.dtype]) for t in (x, y))
     return dispatch("so3_mm", x.contiguous(), y.contiguous())
+
+
+def so3_mm_real(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """:func:`so3_mm` for the spectra of real signals, at about half the multiply-adds.
+
+    The columns ``n >= 0`` of :math:`z^l = x^l (y^l)^H` are computed; the columns ``n < 0``
+    follow from the symmetry of the spectrum of a real signal (:mod:`s2cnn.symmetry`):
+
+    .. math::
+
+        z^l_{mn} = \\sum_f \\sum_k x^l_{mk}[z, f]\\, \\overline{y^l_{nk}[f, o]} \\quad (n \\ge 0),
+        \\qquad z^l_{mn} = (-1)^{m-n}\\, \\overline{z^l_{-m,-n}} \\quad (n < 0).
+
+    When ``x`` and ``y`` are spectra of real signals (rows :math:`F^l_{-m,-n} = (-1)^{m-n}
+    \\overline{F^l_{mn}}`, as :func:`so3_fft` of a real input and the kernel spectra of the
+    layers) this equals ``so3_mm(x, y)``; otherwise it is ``so3_mm(x, y)`` on the columns
+    ``n >= 0``, completed by :func:`s2cnn.symmetry.so3_complete_real`. Real-linear (not
+    complex-linear) in each argument; differentiable.
+
+    Parameters
+    ----------
+    x : Tensor ``[nspec, Z, f_in]``, complex
+    y : Tensor ``[nspec, f_in, f_out]``, complex
+
+    Returns
+    -------
+    Tensor ``[nspec, Z, f_out]``, complex.
+    """
+    _check_product(
+        "so3_mm_real", x, y, "[b(4b^2-1)/3, batch, f_in]", "[b(4b^2-1)/3, f_in, f_out]", so3_bandwidth_from_nspec
+    )
+    x, y = (t if t.is_complex() else t.to(_COMPLEX[t.dtype]) for t in (x, y))
+    return dispatch("so3_mm_real", x.contiguous(), y.contiguous())

@@ -42,7 +42,10 @@ __all__ = [
 #: Base seed; override with the environment variable ``S2CNN_SEED``.
 SEED = int(os.environ.get("S2CNN_SEED", "1234"))
 
-OPS = ("s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm")
+OPS = ("s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm", "so3_mm_real")
+
+#: The block products among :data:`OPS`.
+PRODUCTS = ("s2_mm", "so3_mm", "so3_mm_real")
 
 _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
@@ -107,6 +110,7 @@ def op_inputs(op: str, b: int, batch: int = 2, f_in: int = 2, f_out: int = 3) ->
         "so3_ifft_real": lambda: (_cplx(g, so3_nspec(b), batch),),
         "s2_mm": lambda: (_cplx(g, b * b, batch, f_in), _cplx(g, b * b, f_in, f_out)),
         "so3_mm": lambda: (_cplx(g, so3_nspec(b), batch, f_in), _cplx(g, so3_nspec(b), f_in, f_out)),
+        "so3_mm_real": lambda: (_cplx(g, so3_nspec(b), batch, f_in), _cplx(g, so3_nspec(b), f_in, f_out)),
     }[op]()
 
 
@@ -127,7 +131,13 @@ def _reference_products(op: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         xl = x[so3_nspec(l) : so3_nspec(l + 1)].reshape(k, k, *x.shape[1:])
         yl = y[so3_nspec(l) : so3_nspec(l + 1)].reshape(k, k, *y.shape[1:])
         out.append(np.einsum("mkzf,nkfo->mnzo", xl, yl.conj()).reshape(k * k, x.shape[1], y.shape[2]))
-    return np.concatenate(out)
+    out = np.concatenate(out)
+    if op == "so3_mm_real":  # rows n < 0: (-1)^(m-n) times the conjugate of row (l, -m, -n)
+        l, m, n = s2cnn.layout.so3_orders(b)
+        neg = n < 0
+        sign = np.where((m - n) % 2 == 0, 1.0, -1.0)[neg, None, None]
+        out[neg] = sign * out[s2cnn.layout.so3_index(l[neg], -m[neg], -n[neg])].conj()
+    return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,7 +146,7 @@ def reference_output(op: str, b: int) -> np.ndarray:
     import reference
 
     args = op_inputs(op, b)
-    if op in ("s2_mm", "so3_mm"):
+    if op in PRODUCTS:
         return _reference_products(op, *args)
     if op == "so3_ifft_real":
         return reference.so3_ifft(*args).real
@@ -175,7 +185,7 @@ def check_roundtrip(space: str, b: int, dtype: torch.dtype, backend: str = "torc
 def _adjoint_pair(op: str, b: int) -> tuple[np.ndarray, ...]:
     """Inputs ``x`` and a cotangent ``y`` for the adjoint check of ``op``."""
     x = op_inputs(op, b)
-    out = reference_output(op, b) if op in ("s2_mm", "so3_mm") else None
+    out = reference_output(op, b) if op in PRODUCTS else None
     g = rng("cotangent", op, b)
     if out is None:
         shape = {
@@ -202,7 +212,9 @@ def check_adjoint(op: str, b: int, dtype: torch.dtype, backend: str = "torch", d
     ``A^H y`` is what the backend's backward pass computes (a vector-Jacobian product); for
     the bilinear products both arguments are checked (the sum of the two errors). For a real
     output (``so3_ifft_real``, real-linear) the cotangent is real and the identity is
-    :math:`\\langle \\mathrm{Re}\\, A x, y\\rangle = \\mathrm{Re} \\langle x, A^H y\\rangle`.
+    :math:`\\langle \\mathrm{Re}\\, A x, y\\rangle = \\mathrm{Re} \\langle x, A^H y\\rangle`;
+    for ``so3_mm_real`` (real-linear in each argument: its completion conjugates) it is
+    :math:`\\mathrm{Re} \\langle A x, y\\rangle = \\mathrm{Re} \\langle x, A^* y\\rangle`.
     """
     *xs, y = _adjoint_pair(op, b)
     cdt = _COMPLEX[real_dtype(dtype)]
@@ -218,8 +230,11 @@ def check_adjoint(op: str, b: int, dtype: torch.dtype, backend: str = "torch", d
     # argument <x_i, grad_i> = <A x, y>; for a conjugate-linear one it is its conjugate.
     for i, (x_i, g_i) in enumerate(zip(xt, grads, strict=True)):
         rhs = torch.vdot(x_i.detach().reshape(-1), g_i.reshape(-1)).to(torch.complex128)
-        rhs = rhs if out.is_complex() else rhs.real.to(torch.complex128)
-        want = lhs.conj() if i == 1 else lhs
+        if op == "so3_mm_real":  # real-linear: compare the real parts
+            rhs, want = rhs.real, lhs.real
+        else:
+            rhs = rhs if out.is_complex() else rhs.real.to(torch.complex128)
+            want = lhs.conj() if i == 1 else lhs
         err += abs((want - rhs).item()) / scale
     return Row(f"adjoint:{op}", backend, device, _dtype_name(dtype), b, err, tolerance("adjoint", dtype))
 

@@ -57,6 +57,7 @@ def test_unavailable_backend_declines_with_its_reason():
         ("s2_fft", (torch.randn(1, 4, 4), 2)),
         ("so3_ifft", (torch.randn(10, 1, dtype=torch.complex64), 2)),
         ("so3_mm", (torch.randn(10, 1, 1, dtype=torch.complex64), torch.randn(10, 1, 1, dtype=torch.complex64))),
+        ("so3_mm_real", (torch.randn(10, 1, 1, dtype=torch.complex64), torch.randn(10, 1, 1, dtype=torch.complex64))),
     ]:
         with pytest.raises(Declined) as info:
             getattr(CUDA, verb)(*args)
@@ -147,6 +148,7 @@ def test_products_match_torch(gpu_device, dtype, b, Z, f_in, f_out):
     x = torch.randn(so3_nspec(b), Z, f_in, dtype=cd, device=gpu_device)
     y = torch.randn(so3_nspec(b), f_in, f_out, dtype=cd, device=gpu_device)
     _compare("so3_mm", [x, y], dtype=dtype)
+    _compare("so3_mm_real", [x, y], dtype=dtype)
 
 
 @gpu

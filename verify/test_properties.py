@@ -82,3 +82,35 @@ def test_products_shapes_and_blocks(b, batch, f_in, f_out):
     torch.testing.assert_close(z[s], want)
     zs = s2cnn.s2_mm(x[: b * b], y[: b * b])
     assert zs.shape == (so3_nspec(b), batch, f_out)
+
+
+@settings(max_examples=25, deadline=None)
+@given(cases(max_b=5), st.integers(1, 3), st.integers(1, 3))
+def test_so3_mm_real_on_real_signals(case, f_in, f_out):
+    """On the spectra of real signals (so3_fft of real grids) so3_mm_real is so3_mm, whose result
+    is again the spectrum of a real signal (its synthesis has no imaginary part); so3_complete_real
+    leaves such a spectrum as it is."""
+    b, _, batch, dtype = case
+    Z = len(batch) + 1
+    x = s2cnn.so3_fft(torch.randn(Z, f_in, 2 * b, 2 * b, 2 * b, dtype=dtype)).reshape(-1, Z, f_in)
+    y = s2cnn.so3_fft(torch.randn(f_in, f_out, 2 * b, 2 * b, 2 * b, dtype=dtype)).reshape(-1, f_in, f_out)
+    z = s2cnn.so3_mm_real(x, y)
+    want = s2cnn.so3_mm(x, y)
+    assert rel_l2(z, want) <= tolerance("backend", dtype)
+    assert rel_l2(s2cnn.symmetry.so3_complete_real(want), want) <= tolerance("backend", dtype)
+    grid = s2cnn.so3_ifft(z)
+    assert float(grid.imag.abs().max()) <= 10 * tolerance("roundtrip", dtype) * float(grid.abs().max())
+
+
+def test_so3_mm_real_differs_off_symmetry():
+    """On general spectra so3_mm_real keeps so3_mm's columns n >= 0 and replaces the others by
+    the mirrored conjugates (it is not so3_mm there): the completion is really applied."""
+    b = 3
+    x = torch.randn(so3_nspec(b), 2, 2, dtype=torch.complex128)
+    y = torch.randn(so3_nspec(b), 2, 3, dtype=torch.complex128)
+    z, full = s2cnn.so3_mm_real(x, y), s2cnn.so3_mm(x, y)
+    l, m, n = s2cnn.layout.so3_orders(b)
+    keep = torch.from_numpy(n >= 0)
+    torch.testing.assert_close(z[keep], full[keep])
+    assert rel_l2(z[~keep], full[~keep]) > 0.1
+    torch.testing.assert_close(z, s2cnn.symmetry.so3_complete_real(full))

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: The verbs a backend may implement.
-OPS = ("s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm")
+OPS = ("s2_fft", "s2_ifft", "so3_fft", "so3_ifft", "so3_ifft_real", "s2_mm", "so3_mm", "so3_mm_real")
 
 ENV_VAR = "S2CNN_BACKEND"
 

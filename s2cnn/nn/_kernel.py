@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._blocks import items_per_block
 from ..layout import s2_orders, so3_orders
 from ..wigner import wigner_d_rows_s2, wigner_d_rows_so3
 
@@ -132,7 +133,7 @@ ROW_BLOCK_BYTES_ACCELERATOR = 256 << 20
 def _row_block(nspec: int, width: int, itemsize: int, device: torch.device) -> int:
     """Rows per block of ``width`` numbers of ``itemsize`` bytes (at least one)."""
     limit = ROW_BLOCK_BYTES if device.type == "cpu" else ROW_BLOCK_BYTES_ACCELERATOR
-    return max(1, min(nspec, limit // (width * itemsize)))
+    return items_per_block(nspec, width * itemsize, limit)
 
 
 class _BoxToSpectrum(torch.autograd.Function):

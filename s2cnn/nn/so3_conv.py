@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..spectral import so3_fft, so3_mm
+from ..spectral import so3_fft, so3_mm_real
 from ._base import SpectralConvolution
 from ._common import check_input
 
@@ -21,8 +21,10 @@ class SO3Convolution(SpectralConvolution):
 
     (``reference.so3_correlation`` computes exactly this in the spatial domain), computed
     spectrally: :func:`s2cnn.so3_fft` to ``b_out``, the kernel spectrum
-    :math:`\\hat\\psi^l_{mn} = \\sum_p k_p \\overline{D^l_{mn}(g_p)}`, :func:`s2cnn.so3_mm` and
-    :func:`s2cnn.so3_ifft_real` at ``b_out``. Equivariant under left rotations.
+    :math:`\\hat\\psi^l_{mn} = \\sum_p k_p \\overline{D^l_{mn}(g_p)}`, the block product and
+    :func:`s2cnn.so3_ifft_real` at ``b_out``. Equivariant under left rotations. The input and the
+    kernel are real, so both spectra have the symmetry of real signals and the product is
+    :func:`s2cnn.so3_mm_real` (:func:`s2cnn.so3_mm` at half the multiply-adds).
 
     Parameters
     ----------
@@ -52,7 +54,7 @@ class SO3Convolution(SpectralConvolution):
 
     @staticmethod
     def _mm(x, y):
-        return so3_mm(x, y)
+        return so3_mm_real(x, y)
 
 
 class SO3Shortcut(nn.Module):

@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from ...layout import s2_bandwidth_from_nspec, so3_bandwidth_from_nspec, so3_nspec
+from ...symmetry import so3_complete_real
 from .._dispatch import Declined
 from . import _functions, _tables
 from ._plan import LaunchTooLarge
@@ -146,6 +147,11 @@ class CudaBackend:
         with _too_large():
             x, y = self._complex(x, cdtype), self._complex(y, cdtype)
             return _functions.block_product(x, y, True, b, self._ex)
+
+    def so3_mm_real(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """:meth:`so3_mm` completed by the symmetry of real spectra (the whole product is computed:
+        no half-work kernel on the GPU yet)."""
+        return so3_complete_real(self.so3_mm(x, y))
 
 
 @contextlib.contextmanager

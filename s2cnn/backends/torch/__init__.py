@@ -28,6 +28,7 @@ class TorchBackend:
     so3_ifft_real = staticmethod(_so3.so3_ifft_real)
     s2_mm = staticmethod(_products.s2_mm)
     so3_mm = staticmethod(_products.so3_mm)
+    so3_mm_real = staticmethod(_products.so3_mm_real)
 
     def __repr__(self) -> str:
         return "TorchBackend()"

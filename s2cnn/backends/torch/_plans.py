@@ -55,6 +55,11 @@ class So3Plan(NamedTuple):
         (a zero slot) outside the band.
     half_pos : LongTensor ``[Q]``
         The bin ``(m mod 2b) (b + 1) + n`` of each pair of ``H`` in a half spectrum ``n <= b``.
+    lost_slots : BoolTensor ``[2Q]``
+        The slots that no bin receives (``slot_pos == (2b)^2``): their syntheses reach no grid
+        point, so the adjoint gives them no gradient.
+    lost_rows : BoolTensor ``[rows]``
+        Rows ``(L, q, l)`` of the mirror half whose slot ``Q + q`` is lost.
     """
 
     row_sizes: tuple
@@ -69,6 +74,8 @@ class So3Plan(NamedTuple):
     conj_slots: torch.Tensor
     half_index: torch.Tensor
     half_pos: torch.Tensor
+    lost_slots: torch.Tensor
+    lost_rows: torch.Tensor
 
 
 @table_cache(maxsize=32)
@@ -113,8 +120,11 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
     half = np.full((nb, b_grid + 1), Q + conj_slots.size, dtype=np.int64)
     half[m_all % nb, n_all] = np.arange(Q)
     half[(-m_all[conj_slots]) % nb, 0] = Q + np.arange(conj_slots.size)
+    lost = slot_pos == nb * nb
+    per_pair = np.concatenate([np.full(m.size, nl - L) for L, (m, _) in enumerate(pairs)])
     as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
     as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    as_bool = lambda a: torch.as_tensor(a, dtype=torch.bool, device=device)  # noqa: E731
     return So3Plan(
         row_sizes=tuple(m.size * (nl - L) for L, (m, _) in enumerate(pairs)),
         band_rows=tuple(m % nb for m in band),
@@ -128,6 +138,8 @@ def so3_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> 
         conj_slots=as_long(conj_slots),
         half_index=as_long(half.reshape(-1)),
         half_pos=as_long((m_all % nb) * (b_grid + 1) + n_all),
+        lost_slots=as_bool(lost),
+        lost_rows=as_bool(np.repeat(lost[Q:], per_pair)),
     )
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import torch
 
+from ..._blocks import items_per_block
 from ...layout import so3_bandwidth_from_nspec, so3_nspec
 from ._plans import so3_plan
 from ._tables import so3_tables
@@ -178,9 +179,7 @@ GEMM_CHUNKS = 4
 def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> int:
     """Betas per chunk: the whole grid on an accelerator, else as many betas as keep the
     ``[slots, chunk, 2Z]`` block within :data:`CHUNK_BYTES` (at least one)."""
-    if device.type != "cpu":
-        return nb
-    return max(1, min(nb, CHUNK_BYTES // (slots * 2 * Z * itemsize)))
+    return items_per_block(nb, slots * 2 * Z * itemsize, CHUNK_BYTES if device.type == "cpu" else None)
 
 
 def _blocks(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> tuple[int, int]:
@@ -296,7 +295,6 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
         ctx.shape = (b_out, real)
         Z, nb = g.shape[0], g.shape[-1]
         nl, plan, tables, Q = _synthesis_plan(nspec, b_out, g)
-        lost = plan.slot_pos == nb * nb  # slots that no bin receives get no gradient
         if real:  # g is real: the bins of the mirrors are the conjugates of those of H
             fft2, bins, nbins, nslots = torch.fft.rfft2, plan.half_pos, nb * (b_out + 1), Q
         else:
@@ -320,7 +318,7 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
                 # rows of the transposed view: 3x faster here than gathering columns, then transposing
                 Bc[:, s0 : s0 + Js] = G.t().index_select(0, bins).view(nslots, Js, Z)
             if not real:
-                Bc[lost] = 0
+                Bc[plan.lost_slots] = 0  # slots that no bin receives get no gradient
             B = torch.view_as_real(Bc).view(nslots, J, 2 * Z)
             for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
                 q1, tj = q0 + t.shape[0], t[:, :, j0 : j0 + J]
@@ -330,8 +328,7 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
         C = torch.view_as_complex(acc.view(2, rows, Z, 2))
         if real:  # the mirrors' right-hand sides are the conjugates (none where no bin receives the slot)
             torch.conj_physical(C[0], out=C[1])
-            per_pair = torch.cat([torch.full((len(t),), t.shape[1], dtype=torch.long) for t in tables])
-            C[1].masked_fill_(lost[Q:].repeat_interleave(per_pair.to(g.device))[:, None], 0)
+            C[1].masked_fill_(plan.lost_rows[:, None], 0)
         grad = C.new_zeros(nspec, Z)  # no view: summed through its real view, row factors over 2Z numbers
         grad_r = torch.view_as_real(grad).view(nspec, 2 * Z)
         for h in (0, 1):
