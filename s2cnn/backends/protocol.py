@@ -20,6 +20,10 @@ so3_ifft    x as for ``so3_ifft``                                ``[Z, 2b_out, 2
 _real                                                           real: ``so3_ifft(x, b_out).real``
 s2_mm       x ``[b**2, Z, f_in]``, y ``[b**2, f_in, f_out]``     ``[so3_nspec(b), Z, f_out]``
 so3_mm      x ``[nspec, Z, f_in]``, y ``[nspec, f_in, f_out]``   ``[nspec, Z, f_out]``
+so3_mm      x, y as for ``so3_mm``                              ``[nspec, Z, f_out]``: ``so3_mm`` on
+_real                                                           the columns ``n >= 0``, the others
+                                                                by the symmetry of real spectra
+                                                                (:mod:`s2cnn.symmetry`)
 ==========  ==================================================  ===================================
 
 Real inputs are float32 or float64; complex ones complex64 or complex128; ``x`` and ``y`` of
