@@ -61,6 +61,8 @@ def test_s2conv_against_reference_correlation(b_in, b_out):
 
     layer, _ = checks.make_layer("S2Convolution", b_in, b_out)
     layer = layer.double()
+    with torch.no_grad():  # a bias of each its own value: it enters as the coefficient l = 0
+        layer.bias.copy_(torch.linspace(-1, 2, layer.nfeature_out).view_as(layer.bias))
     x = checks.layer_input(True, b_in, "cpu")
     kernel = (layer.kernel * layer.scaling).detach().numpy()
     want = reference.s2_correlation(x.numpy(), kernel, layer.grid, b_out)
@@ -75,6 +77,8 @@ def test_so3conv_against_reference_correlation(b_in, b_out):
     torch.manual_seed(0)
     grid = s2cnn.so3_near_identity_grid(n_alpha=3, n_beta=2, n_gamma=2)
     layer = s2cnn.SO3Convolution(2, 2, b_in, b_out, grid).double()
+    with torch.no_grad():
+        layer.bias.copy_(torch.tensor([0.5, -1.5]).view_as(layer.bias))
     x = checks.layer_input(False, b_in, "cpu")
     want = reference.so3_correlation(x.numpy(), (layer.kernel * layer.scaling).detach().numpy(), layer.grid, b_out)
     got = (layer(x) - layer.bias).detach()
@@ -289,3 +293,19 @@ def test_torch_compile_keeps_working():
     net.zero_grad()
     want.sum().backward()
     torch.testing.assert_close(g, net[0].kernel.grad, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["S2Convolution", "SO3Convolution"])
+def test_layer_output_takes_in_place_operations(name):
+    """The output is no view made inside an autograd Function: an in-place ReLU on it works and
+    gives the gradients of the out-of-place one."""
+    layer, s2_input = checks.make_layer(name, 3, 3)
+    layer = layer.double()
+    x = checks.layer_input(s2_input, 3, "cpu")
+    grads = []
+    for inplace in (False, True):
+        layer.zero_grad()
+        torch.nn.ReLU(inplace=inplace)(layer(x)).square().sum().backward()
+        grads.append([p.grad.clone() for p in layer.parameters()])
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b)

@@ -61,8 +61,10 @@ class SpectralConvolution(nn.Module):
             tables = {name: getattr(self, "kernel_" + name) for name in self._tables64}
             y = kernel_spectrum(self.kernel * self.scaling, tables, self._group_sizes)  # [nspec, f_in, f_out]
             z = self._mm(X, y)  # [so3_nspec(b_out), batch, f_out]
-            out = so3_ifft_real(z, b_out=self.b_out)  # [batch, f_out, beta, alpha, gamma]
-        return out + self.bias
+            # the bias is the coefficient l = 0 of a constant (D^0 = 1): added to the spectrum's
+            # first row rather than to the grid, it costs a copy of the spectrum, not of the grid
+            z = torch.cat([z[:1] + self.bias.view(1, 1, -1), z[1:]])
+            return so3_ifft_real(z, b_out=self.b_out)  # [batch, f_out, beta, alpha, gamma]
 
     def extra_repr(self) -> str:
         return (

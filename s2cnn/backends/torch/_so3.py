@@ -193,20 +193,23 @@ def _blocks(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) ->
 def so3_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     """``x [so3_nspec(b_in), Z]`` -> ``[Z, 2b_out, 2b_out, 2b_out]``; degrees ``l < b_out`` only.
 
-    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``)."""
-    return _So3Synthesis.apply(x, b_out, False)
+    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``), taken outside
+    the autograd Function, so that in-place operations on it are allowed."""
+    return _So3Synthesis.apply(x, b_out, False).transpose(0, 1)
 
 
 @torch.compiler.disable
 def so3_ifft_real(x: torch.Tensor, b_out: int) -> torch.Tensor:
     """``so3_ifft(x, b_out).real`` at half the GEMMs, half the FFT and half the output memory.
 
-    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``)."""
-    return _So3Synthesis.apply(x, b_out, True)
+    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``), taken outside
+    the autograd Function, so that in-place operations on it are allowed."""
+    return _So3Synthesis.apply(x, b_out, True).transpose(0, 1)
 
 
 class _So3Synthesis(torch.autograd.Function):
-    """The inverse SO(3) transform, one chunk of betas at a time, with its adjoint as backward.
+    """The inverse SO(3) transform, one chunk of betas at a time, with its adjoint as backward:
+    ``x [nspec, Z]`` -> the grid ``[beta, Z, alpha, gamma]`` (:func:`so3_ifft` transposes it).
 
     Forward, for each block ``J`` of betas: the ring GEMMs ``[Q_L, |J|, nl-L] @ [Q_L, nl-L, 2Z]``
     write the ``2Q`` syntheses (pairs of ``H`` and their mirrors, plus a zero slot) into one
@@ -276,7 +279,7 @@ class _So3Synthesis(torch.autograd.Function):
                     y = torch.fft.ifft2(Gs, dim=(0, 1), norm="forward")
                 out[j0 + s0 : j0 + s0 + Js] = y.permute(2, 3, 0, 1)
         ctx.shape = (x.shape[0], b_out, real)
-        return out.transpose(0, 1)
+        return out  # [beta, Z, alpha, gamma]: no view (a custom Function's view forbids in-place use)
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):
@@ -293,7 +296,7 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
     @staticmethod
     def forward(ctx, g: torch.Tensor, nspec: int, b_out: int, real: bool) -> torch.Tensor:
         ctx.shape = (b_out, real)
-        Z, nb = g.shape[0], g.shape[-1]
+        nb, Z = g.shape[0], g.shape[1]  # g [beta, Z, alpha, gamma]
         nl, plan, tables, Q = _synthesis_plan(nspec, b_out, g)
         if real:  # g is real: the bins of the mirrors are the conjugates of those of H
             fft2, bins, nbins, nslots = torch.fft.rfft2, plan.half_pos, nb * (b_out + 1), Q
@@ -306,7 +309,6 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
         acc = g.new_zeros(2, rows, 2 * Z, dtype=g.real.dtype)
         shapes = [t.shape[:2] for t in tables]
         own, mirror = ([a.unflatten(0, q) for a, q in zip(h.split(plan.row_sizes), shapes, strict=True)] for h in acc)
-        g = g.transpose(0, 1)  # [beta, Z, alpha, gamma]
         step, block = _blocks(nb, nslots + 1, Z, own[0].element_size(), g.device)
         store = g.new_empty(nslots * block * Z, dtype=torch.promote_types(g.dtype, torch.complex64))  # reused
         for j0 in range(0, nb, block):
