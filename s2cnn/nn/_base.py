@@ -45,6 +45,7 @@ class SpectralConvolution(nn.Module):
         self.scaling = 1.0 / math.sqrt(len(self.grid) * self.nfeature_in * self.b_out**p_out / self.b_in**p_in)
         self.bias = nn.Parameter(torch.zeros(1, self.nfeature_out, 1, 1, 1))
         self._tables64, self._group_sizes = kernel_tables(self.b_out, self.grid, self.space)
+        self.register_buffer("row0", torch.zeros(1, dtype=torch.long), persistent=False)  # spectral row of l = 0
         for name, master in self._tables64.items():
             value = master.float() if master.is_floating_point() else master.clone()
             self.register_buffer("kernel_" + name, value, persistent=False)
@@ -63,7 +64,8 @@ class SpectralConvolution(nn.Module):
             z = self._mm(X, y)  # [so3_nspec(b_out), batch, f_out]
             # the bias is the coefficient l = 0 of a constant (D^0 = 1): added to the spectrum's
             # first row rather than to the grid, it costs a copy of the spectrum, not of the grid
-            z = torch.cat([z[:1] + self.bias.view(1, 1, -1), z[1:]])
+            # (index_add: its backward passes the gradient of z on as it is)
+            z = z.index_add(0, self.row0, self.bias.view(1, 1, -1).to(z.dtype).expand(1, *z.shape[1:]))
             return so3_ifft_real(z, b_out=self.b_out)  # [batch, f_out, beta, alpha, gamma]
 
     def extra_repr(self) -> str:
