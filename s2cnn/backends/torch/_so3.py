@@ -4,11 +4,12 @@ contraction along beta as batched real GEMMs. Autograd differentiates through it
 Shapes follow :mod:`s2cnn.backends.protocol`; the math is in :mod:`s2cnn.spectral`; the tables
 and symmetries in :mod:`._tables`; the index plans in :mod:`._plans`.
 
-Forward (real ``f``; a complex one is transformed as its real and imaginary parts, stacked on
-the batch axis): ``rfft2`` of a chunk of betas at a time gives the bins with ``n >= 0``,
-copied to the layout ``[beta, m, n, Z]`` (batch innermost); each row ``m`` of the FFT grid is
-then the GEMM ``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts
-side by side, quadrature weights in the table); the orders ``n < 0`` follow by
+Forward (:class:`_So3Analysis`; real ``f``, a complex one is transformed as its real and
+imaginary parts, stacked on the batch axis): ``rfft2`` of a chunk of betas at a time gives the
+bins with ``n >= 0``, copied to the layout ``[beta, m, n, Z]`` (batch innermost) of a block of
+betas; each row ``m`` of the FFT grid then accumulates the block's part of the GEMM
+``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts interleaved,
+quadrature weights in the table); the orders ``n < 0`` follow by
 :math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. That is three quarters of the
 :math:`\\sum_l (2l+1)^2 \\cdot 2b` multiply-adds per complex batch column of the direct
 contraction (half, plus the padding of the rows), with no gather of the data.
@@ -21,11 +22,11 @@ grid. The backward is the adjoint, written out, chunk by chunk as well.
 
 The big intermediates of one-shot transforms are the size of the grid; on Linux, glibc returns
 such blocks to the system on every free, so each call page-faults them in again (on a small
-VM, more time than their arithmetic). The chunks keep every temporary of the inverse near
-:data:`CHUNK_BYTES`; the forward keeps one grid-sized block, its GEMM input (the FFT output
-of a chunk goes straight into it), where a one-shot FFT would make two
-(``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_``, jemalloc or torch's
-``THP_MEM_ALLOC_ENABLE=1`` soften what is left).
+VM, more time than their arithmetic). The chunks and blocks keep every temporary of both
+directions and of their adjoints near :data:`CHUNK_BYTES` (FFTs, gathers, copies) or
+:data:`GEMM_CHUNKS` times that (the one GEMM buffer of a call); what is grid-sized is the
+input and the output (``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_``, jemalloc or
+torch's ``THP_MEM_ALLOC_ENABLE=1`` soften the rest).
 """
 
 from __future__ import annotations
@@ -49,13 +50,8 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     b_in = nb // 2
     nl = min(b_in, b_out)
     xr = _real_stack(x)
-    Zr = xr.shape[0]
     plan = so3_plan(b_in, nl, xr.dtype, x.device)
-    tables, _ = so3_tables(b_in, nl, xr.dtype, x.device)
-    X = _so3_bins(xr, nl)  # [beta, m, n, Z']
-    X = torch.view_as_real(X.view(nb, nb * nl, Zr)).flatten(2).split(nl, dim=1)  # per m: [beta, n, 2Z']
-    parts = [torch.bmm(t, X[k].transpose(0, 1)) for t, k in zip(tables, plan.band_rows, strict=True)]
-    R = torch.cat([p.flatten(0, 1) for p in parts])  # GEMM rows (m, n, r): [rows, 2Z']
+    R = _so3_analysis(xr, nl)  # GEMM rows (m, n, r): [rows, 2Z']
     F = _signed_rows(R, plan.out_index, plan.out_factor)  # [nspec, Z']
     if x.is_complex():
         F = F[:, :Z] + 1j * F[:, Z:]
@@ -65,48 +61,111 @@ def so3_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
 
 
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
-def _so3_bins(xr: torch.Tensor, nl: int) -> torch.Tensor:
-    """:class:`_So3Bins`."""
-    return _So3Bins.apply(xr, nl)
+def _so3_analysis(xr: torch.Tensor, nl: int) -> torch.Tensor:
+    """:class:`_So3Analysis`."""
+    return _So3Analysis.apply(xr, nl)
 
 
-class _So3Bins(torch.autograd.Function):
-    """The FFT bins ``0 <= n < nl`` of a real SO(3) batch, in the GEMM layout: ``xr [Z', beta,
-    alpha, gamma]`` -> ``X [beta, m, n, Z']`` with :math:`X_{jmn} = \\sum_{a,g} x_{jag}
-    e^{-2\\pi i (m a + n g) / 2b}` (``rfft2`` over ``(alpha, gamma)``, the bins ``n < nl``).
+class _So3Analysis(torch.autograd.Function):
+    """The FFT stage and the Wigner-d GEMMs of the SO(3) analysis of a real batch:
+    ``xr [Z', beta, alpha, gamma]`` -> the GEMM rows ``R [rows, 2Z']``, ordered ``(m, n, r)`` as
+    the forward tables (real and imaginary parts interleaved).
 
-    Forward and backward run a chunk of betas at a time (:data:`CHUNK_BYTES`), each chunk
-    written straight into the one output block. Slicing the input in a differentiable graph
-    instead would make the backward add up one grid-sized zero-padded gradient per chunk.
+    With :math:`X_{jmn} = \\sum_{a,g} x_{jag} e^{-2\\pi i (m a + n g) / 2b}` (``rfft2`` over
+    ``(alpha, gamma)``, the bins ``0 <= n < nl``), band row ``m`` of ``R`` is
+    :math:`R_m[n] = T_m[n] X_{:, m, n}`: the GEMM ``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z']`` over its
+    ``n``. A block of betas at a time (:data:`GEMM_CHUNKS` chunks of :data:`CHUNK_BYTES`): the
+    bins of the block go into one buffer ``[J, m, n, Z']`` allocated once per call, and each
+    band row accumulates its GEMM over the block's betas (``baddbmm_``), so no grid-sized block
+    of bins is made (nor, in the backward, its gradient).
 
-    Backward, for a real input: :math:`\\bar x = \\mathrm{Re}(A^H \\bar X)`, with :math:`A^H` the
-    unnormalised inverse DFT over both axes of the bins padded with zeros: ``ifft`` over ``m``,
-    then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
-    twice, for its conjugate). Made of differentiable operations: twice differentiable.
+    Backward: :class:`_So3AnalysisAdjoint`, whose own backward is this class (any order).
     """
 
     @staticmethod
     def forward(ctx, xr: torch.Tensor, nl: int) -> torch.Tensor:
         Zr, nb = xr.shape[0], xr.shape[-1]
+        ctx.nl, ctx.Zr, ctx.nb = nl, Zr, nb
+        plan, tables, R, rows = _analysis_rows(nb, nl, Zr, xr)
         cdt = torch.promote_types(xr.dtype, torch.complex64)  # complex of xr's precision
-        X = torch.empty(nb, nb, nl, Zr, dtype=cdt, device=xr.device)
-        step = _beta_chunk(nb, nb * (nb // 2 + 1), Zr, xr.element_size(), xr.device)
-        for j0 in range(0, nb, step):  # FFT a chunk of betas, copy it to batch-innermost order
-            X[j0 : j0 + step] = torch.fft.rfftn(xr[:, j0 : j0 + step], dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
-        return X
+        step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, xr.element_size(), xr.device)
+        store = torch.empty(block * nb * nl * Zr, dtype=cdt, device=xr.device)  # reused
+        for j0 in range(0, nb, block):
+            J = min(block, nb - j0)
+            X = store[: J * nb * nl * Zr].view(J, nb, nl, Zr)  # [j, m, n, Z']
+            for s0 in range(0, J, step):  # FFT a chunk of betas, copy it to batch-innermost order
+                x = xr[:, j0 + s0 : j0 + min(s0 + step, J)]
+                X[s0 : s0 + x.shape[1]] = torch.fft.rfftn(x, dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
+            Xr = torch.view_as_real(X.view(J, nb * nl, Zr)).flatten(2)  # [j, (m, n), 2Z']
+            for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
+                r.baddbmm_(t[:, :, j0 : j0 + J], Xr[:, k * nl : (k + 1) * nl].transpose(0, 1))
+        return R
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):
-        nb, _, nl, Zr = g.shape
-        grad = g.new_empty(Zr, nb, nb, nb, dtype=g.real.dtype)  # [Z', beta, alpha, gamma]
-        step = _beta_chunk(nb, nb * (nb // 2 + 1), Zr, grad.element_size(), g.device)
-        half = torch.full((nl, 1), 0.5, dtype=grad.dtype, device=g.device)
+        return _So3AnalysisAdjoint.apply(g, ctx.nl, ctx.Zr, ctx.nb), None
+
+
+class _So3AnalysisAdjoint(torch.autograd.Function):
+    """The adjoint of :class:`_So3Analysis` (real inner products): ``g [rows, 2Z']`` ->
+    ``[Z', beta, alpha, gamma]``, :math:`\\bar x = \\mathrm{Re}(A^H \\bar X)` with
+    :math:`\\bar X_{:, m, n} = T_m[n]^T g_m[n]` (zero outside the band rows) and :math:`A^H` the
+    unnormalised inverse DFT over both axes of the bins padded with zeros: ``ifft`` over ``m``,
+    then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
+    twice, for its conjugate). By blocks of betas as the forward, the FFTs by chunks; its own
+    backward is :class:`_So3Analysis`."""
+
+    @staticmethod
+    def forward(ctx, g: torch.Tensor, nl: int, Zr: int, nb: int) -> torch.Tensor:
+        ctx.nl = nl
+        plan, tables, _, _ = _analysis_rows(nb, nl, Zr, g, with_output=False)
+        pieces = g.split(_row_counts(tables))
+        rows = [r.view(t.shape[0], t.shape[1], 2 * Zr) for r, t in zip(pieces, tables, strict=True)]
+        cdt = torch.promote_types(g.dtype, torch.complex64)
+        grad = g.new_empty(Zr, nb, nb, nb)  # [Z', beta, alpha, gamma]
+        half = torch.full((nl, 1, 1), 0.5, dtype=g.dtype, device=g.device)  # over n, then (j, Z')
         half[0] = 1.0
-        for j0 in range(0, nb, step):
-            h = torch.fft.ifft(g[j0 : j0 + step], dim=1, norm="forward") * half  # [j, alpha, n, Z']
-            y = torch.fft.irfft(h, n=nb, dim=2, norm="forward")  # [j, alpha, gamma, Z']
-            grad[:, j0 : j0 + step] = y.permute(3, 0, 1, 2)
-        return grad, None
+        outside = sorted(set(range(nb)) - {int(k) for k in plan.band_rows})  # bins m outside the band: zero
+        step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, g.element_size(), g.device)
+        store = torch.empty(nb * nl * block * Zr, dtype=cdt, device=g.device)  # reused
+        for j0 in range(0, nb, block):
+            J = min(block, nb - j0)
+            G = store[: nb * nl * J * Zr].view(nb, nl, J, Zr)  # [m, n, j, Z']
+            Gr = torch.view_as_real(G).view(nb, nl, J, 2 * Zr)
+            for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
+                torch.bmm(t[:, :, j0 : j0 + J].transpose(1, 2), r, out=Gr[k])
+            for m in outside:
+                G[m] = 0
+            for s0 in range(0, J, step):  # inverse FFTs a chunk of betas at a time
+                Js = min(step, J - s0)
+                h = torch.fft.ifft(G[:, :, s0 : s0 + Js], dim=0, norm="forward") * half  # [alpha, n, j, Z']
+                y = torch.fft.irfft(h, n=nb, dim=1, norm="forward")  # [alpha, gamma, j, Z']
+                grad[:, j0 + s0 : j0 + s0 + Js] = y.permute(3, 2, 0, 1)
+        return grad
+
+    @staticmethod
+    def backward(ctx, h: torch.Tensor):
+        return _So3Analysis.apply(h, ctx.nl), None, None, None
+
+
+def _row_counts(tables) -> list:
+    """Rows ``nl (nl - |m|)`` of each band row's GEMM output."""
+    return [t.shape[0] * t.shape[1] for t in tables]
+
+
+def _analysis_rows(nb: int, nl: int, Zr: int, like: torch.Tensor, with_output: bool = True):
+    """``(plan, forward tables, R, per-band-row views of R)`` of the analysis from the grid of
+    ``nb = 2 b_in`` to ``l < nl``, at the real precision and on the device of ``like``; ``R`` is a
+    zeroed ``[rows, 2Z']`` accumulator (``None`` without ``with_output``)."""
+    rdt = like.real.dtype
+    plan = so3_plan(nb // 2, nl, rdt, like.device)
+    tables = so3_tables(nb // 2, nl, rdt, like.device)[0]
+    if not with_output:
+        return plan, tables, None, None
+    counts = _row_counts(tables)
+    R = torch.zeros(sum(counts), 2 * Zr, dtype=rdt, device=like.device)
+    rows = [r.view(t.shape[0], t.shape[1], 2 * Zr) for r, t in zip(R.split(counts), tables, strict=True)]
+    return plan, tables, R, rows
 
 
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
@@ -167,10 +226,12 @@ class _SignedRowsAdjoint(torch.autograd.Function):
 
 
 #: Bytes of one beta chunk of the forward's FFT output and of the inverse's FFT input on the CPU.
+#: (The forward's GEMMs accumulate over blocks of betas at no cost here: b=64, float32, 32
+#: fields, 174 ms in blocks of 32 betas against 173-182 ms in one pass, in-process.)
 CHUNK_BYTES = 16 << 20
 
-#: FFT chunks per block of the inverse's ring GEMMs (and of its adjoint's), whose inner dimension
-#: is the block's betas: 8 betas make GEMMs too thin for the BLAS (b=64, float32, 16 fields:
+#: FFT chunks per block of betas of the GEMMs (inverse, forward and their adjoints), whose inner
+#: dimension is the block's betas: 8 betas make GEMMs too thin for the BLAS (b=64, float32, 16 fields:
 #: 300 ms of GEMMs per synthesis at 8 betas, 150 ms at 32, measured on a 2-core EPYC), while
 #: the FFT, its gather and the output copy stay fastest on small chunks.
 GEMM_CHUNKS = 4
