@@ -233,6 +233,18 @@ def _check_product(name: str, x, y, x_what: str, y_what: str, nspec_of) -> None:
         raise ValueError(f"{name}: {exc}") from None
 
 
+def _product(name: str, x, y, x_what: str, y_what: str, nspec_of) -> torch.Tensor:
+    """Validate the operands of the block product ``name``, make them complex and contiguous,
+    and dispatch."""
+    _check_product(name, x, y, x_what, y_what, nspec_of)
+    x, y = (t if t.is_complex() else t.to(_COMPLEX[t.dtype]) for t in (x, y))
+    return dispatch(name, x.contiguous(), y.contiguous())
+
+
+#: Expected shapes (for the error messages) and row count check of the SO(3) products.
+_SO3_PRODUCT_SHAPES = ("[b(4b^2-1)/3, batch, f_in]", "[b(4b^2-1)/3, f_in, f_out]", so3_bandwidth_from_nspec)
+
+
 def s2_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Spectral S2 x S2 correlation product, S2 spectra in, SO(3) spectrum out.
 
@@ -249,9 +261,7 @@ def s2_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     -------
     Tensor ``[b (4b**2-1)/3, Z, f_out]``, complex.
     """
-    _check_product("s2_mm", x, y, "[b**2, batch, f_in]", "[b**2, f_in, f_out]", s2_bandwidth_from_nspec)
-    x, y = (t if t.is_complex() else t.to(_COMPLEX[t.dtype]) for t in (x, y))
-    return dispatch("s2_mm", x.contiguous(), y.contiguous())
+    return _product("s2_mm", x, y, "[b**2, batch, f_in]", "[b**2, f_in, f_out]", s2_bandwidth_from_nspec)
 
 
 def so3_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -271,11 +281,7 @@ def so3_mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     -------
     Tensor ``[nspec, Z, f_out]``, complex.
     """
-    _check_product(
-        "so3_mm", x, y, "[b(4b^2-1)/3, batch, f_in]", "[b(4b^2-1)/3, f_in, f_out]", so3_bandwidth_from_nspec
-    )
-    x, y = (t if t.is_complex() else t.to(_COMPLEX[t.dtype]) for t in (x, y))
-    return dispatch("so3_mm", x.contiguous(), y.contiguous())
+    return _product("so3_mm", x, y, *_SO3_PRODUCT_SHAPES)
 
 
 def so3_mm_real(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -293,19 +299,6 @@ def so3_mm_real(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     \\overline{F^l_{mn}}`, as :func:`so3_fft` of a real input and the kernel spectra of the
     layers) this equals ``so3_mm(x, y)``; otherwise it is ``so3_mm(x, y)`` on the columns
     ``n >= 0``, completed by :func:`s2cnn.symmetry.so3_complete_real`. Real-linear (not
-    complex-linear) in each argument; differentiable.
-
-    Parameters
-    ----------
-    x : Tensor ``[nspec, Z, f_in]``, complex
-    y : Tensor ``[nspec, f_in, f_out]``, complex
-
-    Returns
-    -------
-    Tensor ``[nspec, Z, f_out]``, complex.
+    complex-linear) in each argument; differentiable. Parameters and result as :func:`so3_mm`.
     """
-    _check_product(
-        "so3_mm_real", x, y, "[b(4b^2-1)/3, batch, f_in]", "[b(4b^2-1)/3, f_in, f_out]", so3_bandwidth_from_nspec
-    )
-    x, y = (t if t.is_complex() else t.to(_COMPLEX[t.dtype]) for t in (x, y))
-    return dispatch("so3_mm_real", x.contiguous(), y.contiguous())
+    return _product("so3_mm_real", x, y, *_SO3_PRODUCT_SHAPES)

@@ -86,7 +86,9 @@ class _So3Analysis(torch.autograd.Function):
     def forward(ctx, xr: torch.Tensor, nl: int) -> torch.Tensor:
         Zr, nb = xr.shape[0], xr.shape[-1]
         ctx.nl, ctx.Zr, ctx.nb = nl, Zr, nb
-        plan, tables, R, rows = _analysis_rows(nb, nl, Zr, xr)
+        plan, tables = _analysis_plan(nb, nl, xr)
+        R = xr.new_zeros(sum(t.shape[0] * t.shape[1] for t in tables), 2 * Zr)  # GEMM accumulator
+        rows = _band_rows(R, tables)
         cdt = torch.promote_types(xr.dtype, torch.complex64)  # complex of xr's precision
         step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, xr.element_size(), xr.device)
         store = torch.empty(block * nb * nl * Zr, dtype=cdt, device=xr.device)  # reused
@@ -118,9 +120,8 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
     @staticmethod
     def forward(ctx, g: torch.Tensor, nl: int, Zr: int, nb: int) -> torch.Tensor:
         ctx.nl = nl
-        plan, tables, _, _ = _analysis_rows(nb, nl, Zr, g, with_output=False)
-        pieces = g.split(_row_counts(tables))
-        rows = [r.view(t.shape[0], t.shape[1], 2 * Zr) for r, t in zip(pieces, tables, strict=True)]
+        plan, tables = _analysis_plan(nb, nl, g)
+        rows = _band_rows(g.contiguous(), tables)
         cdt = torch.promote_types(g.dtype, torch.complex64)
         grad = g.new_empty(Zr, nb, nb, nb)  # [Z', beta, alpha, gamma]
         half = torch.full((nl, 1, 1), 0.5, dtype=g.dtype, device=g.device)  # over n, then (j, Z')
@@ -148,24 +149,17 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
         return _So3Analysis.apply(h, ctx.nl), None, None, None
 
 
-def _row_counts(tables) -> list:
-    """Rows ``nl (nl - |m|)`` of each band row's GEMM output."""
-    return [t.shape[0] * t.shape[1] for t in tables]
-
-
-def _analysis_rows(nb: int, nl: int, Zr: int, like: torch.Tensor, with_output: bool = True):
-    """``(plan, forward tables, R, per-band-row views of R)`` of the analysis from the grid of
-    ``nb = 2 b_in`` to ``l < nl``, at the real precision and on the device of ``like``; ``R`` is a
-    zeroed ``[rows, 2Z']`` accumulator (``None`` without ``with_output``)."""
+def _analysis_plan(nb: int, nl: int, like: torch.Tensor):
+    """``(plan, forward tables)`` of the analysis from the grid of ``nb = 2 b_in`` to ``l < nl``,
+    at the real precision and on the device of ``like``."""
     rdt = like.real.dtype
-    plan = so3_plan(nb // 2, nl, rdt, like.device)
-    tables = so3_tables(nb // 2, nl, rdt, like.device)[0]
-    if not with_output:
-        return plan, tables, None, None
-    counts = _row_counts(tables)
-    R = torch.zeros(sum(counts), 2 * Zr, dtype=rdt, device=like.device)
-    rows = [r.view(t.shape[0], t.shape[1], 2 * Zr) for r, t in zip(R.split(counts), tables, strict=True)]
-    return plan, tables, R, rows
+    return so3_plan(nb // 2, nl, rdt, like.device), so3_tables(nb // 2, nl, rdt, like.device)[0]
+
+
+def _band_rows(R: torch.Tensor, tables) -> list:
+    """The GEMM rows ``R [rows, 2Z']`` as one view ``[nl, nl - |m|, 2Z']`` per band row ``m``."""
+    pieces = R.split([t.shape[0] * t.shape[1] for t in tables])
+    return [r.view(t.shape[0], t.shape[1], R.shape[1]) for r, t in zip(pieces, tables, strict=True)]
 
 
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
