@@ -315,17 +315,22 @@ def check_wigner_closed_form(l: int, betas: Iterable[float] = (0.05, 0.7, 1.9, 3
     return Row("wigner:closed_form", "library", "cpu", "float64", l, err, tolerance("wigner", torch.float64))
 
 
-def wigner_samples(l: int, count: int = 6) -> list[tuple[int, int, float]]:
-    """Sample ``(m, n, beta)`` at degree ``l``: corners, the centre and random interior points."""
+def wigner_samples(l: int, count: int = 12) -> list[tuple[int, int, float]]:
+    """Sample ``(m, n, beta)`` at degree ``l``: corners, the centre, the chains that tend to
+    :math:`\\pm 1` at a pole (``m = n`` at the first SOFT beta of bandwidth ``l + 1``, ``m = -n``
+    at the last; the plain recursion loses digits there like :math:`l^2 \\epsilon`), one in the
+    turning region, then random interior points."""
     g = rng("wigner", l)
-    pts = [(l, l, 0.3), (-l, l, 2.0), (0, 0, 1.1), (l // 2, -l // 3, 0.01), (1, 0, np.pi - 0.02)]
+    pole = np.pi / (4 * (l + 1))
+    pts = [(0, 0, pole), (l // 3, l // 3, pole), (-(l // 2), l // 2, np.pi - pole), (1, 0, 2.0 / max(l, 1))]
+    pts += [(l, l, 0.3), (-l, l, 2.0), (0, 0, 1.1), (l // 2, -l // 3, 0.01), (1, 0, np.pi - 0.02)]
     while len(pts) < count:
         m, n = (int(v) for v in g.integers(-l, l + 1, size=2))
         pts.append((m, n, float(g.uniform(0, np.pi))))
     return pts[:count]
 
 
-def check_wigner_extended(l: int, count: int = 6) -> Row:
+def check_wigner_extended(l: int, count: int = 12) -> Row:
     """Max absolute error of the library recursion at sample points of degree ``l`` against an
     extended-precision (mpmath) evaluation of the closed form."""
     import reference

@@ -36,7 +36,7 @@ def lie_learn_d():
 def test_recursion_matches_lie_learn(l, lie_learn_d):
     import torch
 
-    tol = TOLERANCES[torch.float64]["wigner"]
+    tol = TOLERANCES[torch.float64]["wigner_anchor"]
     for beta in BETAS:
         ours = wigner_d_matrix(l, beta)
         theirs = np.real(lie_learn_d(l, beta))
