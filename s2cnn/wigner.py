@@ -118,8 +118,10 @@ def _seed(L: int, m: np.ndarray, n: np.ndarray, beta: np.ndarray):
         )
         zero = ~np.isfinite(logmag)  # a pole: c or s is 0 to a positive power
         logmag = np.where(zero, 0, logmag)
-        exponent = np.floor(logmag / np.log(_EXT(2))).astype(np.int64) + 1
-        mantissa = np.exp(logmag - exponent * np.log(_EXT(2))).astype(np.float64)  # in [1/2, 1)
+        ln2 = np.log(_EXT(2))
+        exponent = np.floor(logmag / ln2).astype(np.int64) + 1
+        # the remainder in [-log 2, 0) is exact enough in float64: only its exp in double precision
+        mantissa = np.exp((logmag - exponent * ln2).astype(np.float64))  # in [1/2, 1)
     neg = (sign_odd[:, None] + np.where(c < 0, ec, 0) + np.where(s < 0, es, 0)) % 2
     return np.where(zero, 0.0, np.where(neg == 1, -mantissa, mantissa)), np.where(zero, 0, exponent)
 
