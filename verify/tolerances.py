@@ -16,7 +16,7 @@ __all__ = ["TOLERANCES", "tolerance", "rel_l2", "real_dtype"]
 TOLERANCES: dict[torch.dtype, dict[str, float]] = {
     torch.float64: {
         "reference": 1e-12,  # backend vs the float64 reference direct sums, b <= 10
-        "roundtrip": 1e-13,  # fft(ifft(F)) vs F for band-limited spectra, b <= 64
+        "roundtrip": 1e-14,  # fft(ifft(F)) vs F for band-limited spectra, b <= 64
         "adjoint": 1e-10,  # <A x, y> vs <x, A^H y>
         "backend": 1e-12,  # one backend vs the torch backend (outputs and gradients)
         "wigner": 1e-14,  # absolute, library recursion vs closed form / extended precision, l <= 512
