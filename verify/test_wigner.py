@@ -12,6 +12,7 @@ from s2cnn import wigner
 from s2cnn.layout import so3_nspec
 
 from . import checks
+from .tolerances import tolerance
 
 
 @pytest.mark.parametrize("l", checks.WIGNER_CLOSED_FORM_DEGREES)
@@ -78,3 +79,20 @@ def test_tables_cached_by_bandwidth_dtype_device():
     assert wigner.wigner_d_table_so3(4, 4, torch.float64, "cpu") is not a
     info = s2cnn._cache.cache_info()
     assert all(v["size"] <= v["maxsize"] for v in info.values())
+
+
+def test_recursion_where_longdouble_is_double(monkeypatch):
+    """Where ``numpy.longdouble`` is plain double, the recursion runs in float64 throughout: the
+    chains tending to +-1 at a pole stay exact (their kappa is exactly 0), the others lose at
+    most the few digits of their factors (checked at l = 64 on the SOFT betas of b = 65)."""
+    import reference
+
+    monkeypatch.setattr(wigner, "_EXT", np.float64)
+    l = 64
+    beta = s2cnn.grids.soft_betas(l + 1)[[0, 1, 40, 64, 100, 129]]
+    for m, n in [(0, 0), (3, 3), (-5, 5), (1, 0), (7, -2), (40, 20)]:
+        L = max(abs(m), abs(n))
+        ours = wigner.wigner_d_chains(L, [m], [n], l + 1, beta)[0, -1]
+        exact = np.array([reference.wigner_d(l, m, n, b) for b in beta])
+        tol = tolerance("wigner", torch.float64) if abs(m) == abs(n) else 10 * tolerance("wigner", torch.float64)
+        assert np.abs(ours - exact).max() <= tol, (m, n)
