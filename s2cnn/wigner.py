@@ -36,9 +36,8 @@ arithmetic, ``verify``):
   :math:`O(\\epsilon)` rounding at every step ``k`` that the recursion amplifies by up to
   :math:`k \\log(l/k)`, an error growing like :math:`l^2 \\epsilon`: :math:`2.7 \\cdot 10^{-13}` at
   :math:`l = 127` and :math:`4.7 \\cdot 10^{-12}` at :math:`l = 512` for :math:`d^l_{00}` next to
-  the pole. So the
-  recursion is written for :math:`y_l = d^l - \\sigma d^{l-1}`, with :math:`\\sigma = +1` on the
-  northern betas and :math:`-1` on the southern ones,
+  the pole. So the recursion is written for :math:`y_l = d^l - \\sigma d^{l-1}`, with
+  :math:`\\sigma = +1` on the northern betas and :math:`-1` on the southern ones,
 
   .. math::
 

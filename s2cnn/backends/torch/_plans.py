@@ -167,6 +167,10 @@ class S2Plan(NamedTuple):
         receives, with ``h = (m < 0)``; ``s = 0, j = i`` on the northern rings (even part plus
         odd part) and ``s = 1, j = 2 b_grid - 1 - i`` on the southern ones (even minus odd);
         ``0`` for the bins outside the band.
+    grid_rows_spare : LongTensor ``[2 b_grid (2 b_grid + 1)]``
+        ``grid_rows`` with one more ring per bin (a copy of its ring ``0``), C order
+        ``(k, i)``, ``i <= 2 b_grid``: the layout of the synthesis's FFT input, whose bin stride
+        then is not a power of two (:mod:`._s2`).
     zero_bins : LongTensor
         The FFT bins outside the band (``|m| >= nl``), which receive zero.
     """
@@ -178,6 +182,7 @@ class S2Plan(NamedTuple):
     in_index: torch.Tensor
     in_factor: torch.Tensor
     grid_rows: torch.Tensor
+    grid_rows_spare: torch.Tensor
     zero_bins: torch.Tensor
 
 
@@ -227,5 +232,6 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
         in_index=as_long(np.concatenate(in_index)),
         in_factor=as_real(np.concatenate(in_factor)),
         grid_rows=as_long(rows.reshape(-1)),
+        grid_rows_spare=as_long(np.concatenate([rows, rows[:, :1]], 1).reshape(-1)),
         zero_bins=as_long(np.flatnonzero(~band)),
     )

@@ -166,7 +166,7 @@ class _S2Synthesis(torch.autograd.Function):
 
     :func:`_products` writes each GEMM into its slice of the block ``[p, m, j, (h, Z, 2)]``;
     :func:`_fold_` makes the even and odd parts their sums and differences in place; one gather
-    (``grid_rows``) into ``[bin, 2b + 1, Z]``: the spare ring keeps the bin stride off a power of
+    (``grid_rows_spare``) into ``[bin, 2b + 1, Z]``: the spare ring keeps the bin stride off a power of
     two for the ``ifft`` along the bins (``G`` is the view of the ``2b`` rings).
 
     Backward: :class:`_S2SynthesisAdjoint`, whose own backward is this class (any order)."""
@@ -177,7 +177,7 @@ class _S2Synthesis(torch.autograd.Function):
         plan, _, tables = _tables(b, nl, F)
         Z = F.shape[1] // 4
         E = _fold_(_products(tables, plan, F, F.new_empty(2, nl, b, 4 * Z), synthesis=True))
-        G = E.view(-1, 2 * Z).index_select(0, _spare_ring_rows(plan.grid_rows, 2 * b)).view(2 * b, 2 * b + 1, Z, 2)
+        G = E.view(-1, 2 * Z).index_select(0, plan.grid_rows_spare).view(2 * b, 2 * b + 1, Z, 2)
         G.index_fill_(0, plan.zero_bins, 0.0)
         return torch.view_as_complex(G)[:, : 2 * b]
 
@@ -206,8 +206,3 @@ class _S2SynthesisAdjoint(torch.autograd.Function):
     def backward(ctx, h: torch.Tensor):
         return _S2Synthesis.apply(h.contiguous(), ctx.b, ctx.nl), None, None
 
-
-def _spare_ring_rows(grid_rows: torch.Tensor, nb: int) -> torch.Tensor:
-    """``grid_rows`` ``[(bin, ring)]`` with one more ring per bin (a copy of its ring 0)."""
-    rows = grid_rows.view(nb, nb)
-    return torch.cat([rows, rows[:, :1]], 1).view(-1)
