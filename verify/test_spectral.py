@@ -190,3 +190,13 @@ def test_s2_fft_twice_differentiable(complex_input):
     x = torch.randn(2, 6, 6, dtype=dtype, requires_grad=True)
     with checks.set_backend("torch", only=True):
         assert torch.autograd.gradgradcheck(lambda t: checks.s2cnn.s2_fft(t, b_out=2), (x,))
+
+
+@pytest.mark.parametrize("b_in,b_out", [(3, 3), (3, 4)])
+def test_s2_ifft_twice_differentiable(b_in, b_out):
+    """s2_ifft's Wigner-d stage (a Function pair, synthesis and adjoint, with the spare-ring
+    gather): gradcheck and gradgradcheck, at the same and at a larger output bandwidth."""
+    F = torch.randn(b_in * b_in, 2, dtype=torch.complex128, requires_grad=True)
+    with checks.set_backend("torch", only=True):
+        assert torch.autograd.gradcheck(lambda t: checks.s2cnn.s2_ifft(t, b_out=b_out), (F,))
+        assert torch.autograd.gradgradcheck(lambda t: checks.s2cnn.s2_ifft(t, b_out=b_out), (F,))
