@@ -170,8 +170,12 @@ def wigner_d_chains(L: int, m, n, nl: int, beta) -> np.ndarray:
     north = beta <= np.pi / 2
     factors = list(zip(*_factors(L, nl, m, n), strict=True))
     for side, sigma in ((north, 1.0), (~north, -1.0)):  # sigma: the pole whose value the form keeps exact
-        if side.any():
-            out[:, :, side] = _climb(L, m, n, beta[side], sigma, factors)
+        j = np.flatnonzero(side)
+        if j.size == 0:
+            continue
+        if j[-1] - j[0] + 1 == j.size:  # a run of betas (sorted grids): a slice, not a scatter
+            j = slice(j[0], j[-1] + 1)
+        out[:, :, j] = _climb(L, m, n, beta[j], sigma, factors)
     return out
 
 

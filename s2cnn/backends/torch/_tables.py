@@ -86,11 +86,12 @@ def so3_tables(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device):
         keep = n >= 0
         m, n = m[keep], n[keep]
         d = wigner_d_chains(L, m, n, nl, beta)  # [pairs, nl - L, 2b]
+        dw = d * w  # the forward rows carry the quadrature weights
         for i in range(m.size):
-            rows[m[i]][n[i], L - abs(m[i]) :] = d[i]
+            rows[m[i]][n[i], L - abs(m[i]) :] = dw[i]
         half = (n > 0) | (m >= 0)  # H: drop (m < 0, n = 0)
         inverse.append(torch.from_numpy(d[half]).to(device=device, dtype=dtype))
-    forward = tuple(torch.from_numpy(rows[m] * w).to(device=device, dtype=dtype) for m in rows)
+    forward = tuple(torch.from_numpy(r).to(device=device, dtype=dtype) for r in rows.values())
     return forward, tuple(inverse)
 
 
