@@ -173,19 +173,22 @@ def wigner_d_chains(L: int, m, n, nl: int, beta) -> np.ndarray:
         j = np.flatnonzero(side)
         if j.size == 0:
             continue
-        if j[-1] - j[0] + 1 == j.size:  # a run of betas (sorted grids): a slice, not a scatter
-            j = slice(j[0], j[-1] + 1)
-        out[:, :, j] = _climb(L, m, n, beta[j], sigma, factors)
+        if j[-1] - j[0] + 1 == j.size:  # a run of betas (sorted grids): written in place
+            _climb(L, m, n, beta[j[0] : j[-1] + 1], sigma, factors, out[:, :, j[0] : j[-1] + 1])
+        else:
+            part = np.empty((m.size, nl - L, j.size))
+            _climb(L, m, n, beta[j], sigma, factors, part)
+            out[:, :, j] = part
     return out
 
 
-def _climb(L: int, m: np.ndarray, n: np.ndarray, beta: np.ndarray, sigma: float, factors: list) -> np.ndarray:
+def _climb(L: int, m: np.ndarray, n: np.ndarray, beta: np.ndarray, sigma: float, factors: list, out: np.ndarray):
     """:func:`wigner_d_chains` on betas of one hemisphere, in the form exact at its pole
-    (``sigma = 1``: :math:`\\beta = 0`; ``-1``: :math:`\\beta = \\pi`): ``[P, len(factors) + 1, J]``."""
-    out = np.empty((m.size, len(factors) + 1, beta.size))
+    (``sigma = 1``: :math:`\\beta = 0`; ``-1``: :math:`\\beta = \\pi`), written into ``out
+    [P, len(factors) + 1, J]`` (a view)."""
     u, k = _seed(L, m, n, beta)  # d^L = u 2^k
     scale = np.ldexp(1.0, k)
-    out[:, 0] = u * scale
+    np.multiply(u, scale, out=out[:, 0])
     half = beta.astype(_EXT) / 2
     cos_minus_sigma = (-2 * np.sin(half) ** 2 if sigma > 0 else 2 * np.cos(half) ** 2).astype(np.float64)
     y = u.copy()  # y_L = d^L - sigma d^{L-1}, at the exponent of u (d^{L-1} = 0)
@@ -198,8 +201,7 @@ def _climb(L: int, m: np.ndarray, n: np.ndarray, beta: np.ndarray, sigma: float,
             y = np.where(big, y / _RESCALE, y)
             k = np.where(big, k + _RESCALE_BITS, k)
             scale = np.ldexp(1.0, k)
-        out[:, i + 1] = u * scale
-    return out
+        np.multiply(u, scale, out=out[:, i + 1])
 
 
 def wigner_d_matrix(l: int, beta) -> np.ndarray:
