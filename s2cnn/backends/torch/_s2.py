@@ -83,6 +83,7 @@ def _products(tables, plan, A: torch.Tensor, out: torch.Tensor, synthesis: bool)
     ``synthesis``: rows ``A`` -> ``out`` block, :math:`E_p[m] = T_p[m]^T A_p[m]`; otherwise
     block ``A`` -> rows ``out``, :math:`R_p[m] = T_p[m] A_p[m]` (``T`` the table ``[M, R, b]``)."""
     rows, block = (A, out) if synthesis else (out, A)
+    # one iterator over the row blocks of both parities: each parity's loop takes its own share
     pieces = iter(rows.split([t.shape[0] * t.shape[1] for tables_p in tables for t in tables_p]))
     for tables_p, block_p in zip(tables, block, strict=True):
         for t, r, e in zip(tables_p, pieces, block_p.split([m1 - m0 for m0, m1 in plan.buckets]), strict=False):
