@@ -173,6 +173,9 @@ class S2Plan(NamedTuple):
         then is not a power of two (:mod:`._s2`).
     zero_bins : LongTensor
         The FFT bins outside the band (``|m| >= nl``), which receive zero.
+    reflect : LongTensor ``[b_grid]``
+        ``b_grid - 1 - j``: the southern ring ``2 b_grid - 1 - j`` paired with the northern ring
+        ``j``, as an index into the southern half (a gather in place of ``flip``, which copies).
     """
 
     buckets: list
@@ -184,6 +187,7 @@ class S2Plan(NamedTuple):
     grid_rows: torch.Tensor
     grid_rows_spare: torch.Tensor
     zero_bins: torch.Tensor
+    reflect: torch.Tensor
 
 
 @table_cache(maxsize=32)
@@ -234,4 +238,5 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
         grid_rows=as_long(rows.reshape(-1)),
         grid_rows_spare=as_long(np.concatenate([rows, rows[:, :1]], 1).reshape(-1)),
         zero_bins=as_long(np.flatnonzero(~band)),
+        reflect=as_long(np.arange(b_grid - 1, -1, -1)),
     )

@@ -114,9 +114,10 @@ class _S2Analysis(torch.autograd.Function):
     ``m < nl`` of each ring) -> the GEMM rows ``R [rows, 2Z']`` of the forward tables (real and
     imaginary parts interleaved).
 
-    One copy to ``[half, m, j, Z']`` (ring ``half * b + j``); the southern half reflected
-    (:math:`X_{2b-1-j}`), the halves become the sums and differences of the rings ``j`` and
-    ``2b - 1 - j`` in place; :func:`_products` writes each GEMM into its rows of ``R``.
+    One copy of the northern rings to ``[0, m, j, Z']`` and one gather of the southern ones,
+    reflected (ring :math:`2b-1-j`), to ``[1, m, j, Z']``; the halves become the sums and
+    differences of the rings ``j`` and ``2b - 1 - j`` in place (:func:`_fold_`); :func:`_products`
+    writes each GEMM into its rows of ``R``.
 
     Backward: :class:`_S2AnalysisAdjoint`, whose own backward is this class (any order)."""
 
@@ -127,10 +128,11 @@ class _S2Analysis(torch.autograd.Function):
         ctx.b, ctx.nl = b, nl
         plan, tables, _ = _tables(b, nl, X)
         B = X.new_empty(2, nl, b, Zr)  # [half, m, j, Z']
-        B.copy_(X.unflatten(1, (2, b)).permute(1, 3, 2, 0))
-        south = B[1].flip(1)  # ring 2b - 1 - j
-        torch.sub(B[0], south, out=B[1])  # l + m odd: differences
-        B[0].add_(south)  # even: sums
+        halves = X.unflatten(1, (2, b))  # [Z', half, j, m]
+        # both copies iterate in the order of their source (written through a permuted view)
+        B[0].permute(2, 1, 0).copy_(halves[:, 0])
+        torch.index_select(halves[:, 1], 1, plan.reflect, out=B[1].permute(2, 1, 0))  # ring 2b - 1 - j
+        _fold_(B)  # even l + m: sums; odd: differences
         R = X.real.new_empty(_rows_count(tables), 2 * Zr)
         return _products(tables, plan, torch.view_as_real(B).flatten(3), R, synthesis=False)
 
@@ -152,7 +154,7 @@ class _S2AnalysisAdjoint(torch.autograd.Function):
         E = torch.view_as_complex(E.unflatten(3, (Zr, 2)))  # [half, m, j, Z']
         out = E.new_empty(Zr, 2 * b, nl)
         out[:, :b] = E[0].permute(2, 1, 0)
-        out[:, b:] = E[1].flip(1).permute(2, 1, 0)
+        torch.index_select(E[1], 1, plan.reflect, out=out[:, b:].permute(2, 1, 0))
         return out
 
     @staticmethod
