@@ -54,8 +54,9 @@ pages: one fault per 2 MB instead of per 4 kB; read once, when torch first alloc
 to every library alike (``thp`` to torch tensors only).
 Threads are pinned to ``--threads`` (default 1): ``torch.set_num_threads``, SHTns/ducc0
 ``nthreads``, and CPU affinity plus thread variables in the child processes. The machine,
-threads, clock, allocator, date and load average are printed with the table; ``--json PATH``
-writes every record.
+threads, clock, allocator, date and load average are printed with the table, and the GEMM rates
+of torch's and NumPy's BLAS on our shapes (:mod:`benchmarks.blas_probe`: how much of a ratio is
+the BLAS torch was built with); ``--json PATH`` writes every record.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ import torch
 
 import s2cnn
 
+from . import blas_probe
 from .peers_timing import median_ms, rel_l2, set_clock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -379,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {machine()}; threads {args.threads}; batch {Z}; clock {args.clock}; malloc {args.malloc}; "
           f"rounds {args.rounds}; {stamp}; "
           f"load average {load}")
+    probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)
+    print("\n".join("# " + line for line in blas_probe.lines(probe)))
     check = reference_check(args.check_b, args.backend)
     print(f"# ours float64 vs reference/ direct sums at b={args.check_b}: "
           + ", ".join(f"{k} {v:.1e}" for k, v in check.items()))
@@ -455,7 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         meta = {"machine": machine(), "threads": args.threads, "batch": Z, "clock": args.clock, "rounds": args.rounds,
                 "malloc": args.malloc, "date": stamp, "load_average_start": load,
-                "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check}
+                "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check,
+                "blas_probe": probe}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "records": records}, f, indent=1)
     return 0
