@@ -307,6 +307,13 @@ def keep_freed_memory() -> None:
     libc.mallopt(M_TOP_PAD, 2**28)
 
 
+def environment() -> dict[str, str]:
+    """The variables of this process that change how the numerical libraries run (their BLAS and
+    FFT code paths, threads, allocator): printed with the table and saved with the records."""
+    prefixes = ("MKL_", "OMP_", "OPENBLAS_", "MALLOC_", "THP_", "KMP_")
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(prefixes) or k == "LD_PRELOAD"}
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -381,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {machine()}; threads {args.threads}; batch {Z}; clock {args.clock}; malloc {args.malloc}; "
           f"rounds {args.rounds}; {stamp}; "
           f"load average {load}")
+    env = environment()
+    if env:
+        print("# environment: " + " ".join(f"{k}={v}" for k, v in env.items()))
     probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)
     print("\n".join("# " + line for line in blas_probe.lines(probe)))
     check = reference_check(args.check_b, args.backend)
@@ -460,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"machine": machine(), "threads": args.threads, "batch": Z, "clock": args.clock, "rounds": args.rounds,
                 "malloc": args.malloc, "date": stamp, "load_average_start": load,
                 "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check,
-                "blas_probe": probe}
+                "blas_probe": probe, "environment": env}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "records": records}, f, indent=1)
     return 0
