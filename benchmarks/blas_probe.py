@@ -11,8 +11,8 @@ our code, measured in the same run: the same shapes, the same dtype, the same th
 Shapes, for bandwidth ``b`` and batch ``Z`` (rate: :math:`2 M K N` per matrix over the time):
 
 * ``s2 bucket``: ``[8, b/2, b] @ [8, b, 2Z]``, one bucket of the S2 analysis GEMMs (eight orders
-  ``m``, the longest chain ``b/2`` of degrees of one parity, ``b`` rings of a hemisphere); the
-  left matrices column-major, as the forward tables of :mod:`s2cnn.backends.torch._tables`.
+  ``m``, the longest chain ``b/2`` of degrees of one parity, ``b`` rings of a hemisphere), every
+  operand row-major, as in :mod:`s2cnn.backends.torch._s2`.
 * ``floor``: ``[b^2, 2b] @ [2b, 2Z]``, the GEMM of the S2 ``floor`` row of
   :mod:`benchmarks.peers`.
 * ``square``: ``[1024, 1024] @ [1024, 1024]``, what a BLAS reaches on a shape it is tuned for.
@@ -32,6 +32,13 @@ import subprocess
 import sys
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def environment() -> dict[str, str]:
+    """The variables of this process that change how the numerical libraries run (their BLAS and
+    FFT code paths, threads, allocator), to be printed and saved with what was measured."""
+    prefixes = ("MKL_", "OMP_", "OPENBLAS_", "MALLOC_", "THP_", "KMP_")
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(prefixes) or k == "LD_PRELOAD"}
 
 
 def shapes(b: int, Z: int) -> dict[str, tuple[int, int, int, int]]:
@@ -71,9 +78,7 @@ def measure(b: int, Z: int, dtypes: list[str], repeat: int, budget: float) -> li
     out = []
     for dtype in dtypes:
         for name, (batch, M, K, N) in shapes(b, Z).items():
-            a = rng.standard_normal((batch, K, M)).astype(dtype).transpose(0, 2, 1)  # column-major
-            if name != "s2 bucket":
-                a = np.ascontiguousarray(a)
+            a = rng.standard_normal((batch, M, K)).astype(dtype)
             x = rng.standard_normal((batch, K, N)).astype(dtype)
             c = np.empty((batch, M, N), dtype=dtype)
             ta, tx, tc = torch.from_numpy(a), torch.from_numpy(x), torch.from_numpy(c)
@@ -149,10 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         _child(args.child)
         return 0
     probe = run(args.b, args.batch, args.dtypes, args.threads, args.repeat, args.budget, args.clock)
+    env = environment()
+    if env:
+        print("environment: " + " ".join(f"{k}={v}" for k, v in env.items()))
     print("\n".join(lines(probe)))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(probe, f, indent=1)
+            json.dump({**probe, "environment": env}, f, indent=1)
     return 1 if "error" in probe else 0
 
 

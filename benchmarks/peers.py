@@ -309,13 +309,6 @@ def keep_freed_memory() -> None:
     libc.mallopt(M_TOP_PAD, 2**28)
 
 
-def environment() -> dict[str, str]:
-    """The variables of this process that change how the numerical libraries run (their BLAS and
-    FFT code paths, threads, allocator): printed with the table and saved with the records."""
-    prefixes = ("MKL_", "OMP_", "OPENBLAS_", "MALLOC_", "THP_", "KMP_")
-    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(prefixes) or k == "LD_PRELOAD"}
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -390,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {machine()}; threads {args.threads}; batch {Z}; clock {args.clock}; malloc {args.malloc}; "
           f"rounds {args.rounds}; {stamp}; "
           f"load average {load}")
-    env = environment()
+    env = blas_probe.environment()
     if env:
         print("# environment: " + " ".join(f"{k}={v}" for k, v in env.items()))
     probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from . import blas_probe
 
@@ -13,7 +14,7 @@ def test_shapes_follow_the_s2_analysis_and_the_floor():
     assert s["floor"] == (1, 64 * 64, 128, 32)
 
 
-def test_probe_runs_in_a_child_with_pinned_threads(monkeypatch):
+def test_probe_measures_in_process_and_in_a_child(monkeypatch):
     monkeypatch.setattr(blas_probe, "shapes", lambda b, Z: {"s2 bucket": (8, 4, 8, 2 * Z), "floor": (1, 64, 16, 2 * Z)})
     probe = blas_probe.measure(8, 2, ["float64"], repeat=3, budget=0.1)
     assert [r["shape"] for r in probe] == ["s2 bucket", "floor"]
@@ -32,10 +33,17 @@ def test_probe_failure_is_a_line_not_a_crash():
 
 
 def test_measured_products_are_right():
-    # the probe times what it claims: torch.bmm and numpy.matmul of the same column-major operands agree
+    # the probe times what it claims: torch.bmm and numpy.matmul of the same operands agree
     rng = np.random.default_rng(1)
-    a = rng.standard_normal((2, 5, 3)).transpose(0, 2, 1)
+    a = rng.standard_normal((2, 3, 5))
     x = rng.standard_normal((2, 5, 4))
-    import torch
-
     np.testing.assert_allclose(torch.bmm(torch.from_numpy(a), torch.from_numpy(x)).numpy(), a @ x, rtol=1e-12)
+
+
+def test_environment_names_the_variables_that_change_the_libraries(monkeypatch):
+    monkeypatch.setenv("MKL_NUM_THREADS", "1")
+    monkeypatch.setenv("LD_PRELOAD", "/x.so")
+    monkeypatch.setenv("S2CNN_UNRELATED", "1")
+    env = blas_probe.environment()
+    assert env["MKL_NUM_THREADS"] == "1" and env["LD_PRELOAD"] == "/x.so"
+    assert "S2CNN_UNRELATED" not in env

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .peers import contraction_rows, environment, fastest_round
+from .peers import contraction_rows, fastest_round
 
 
 def test_fastest_round_keeps_the_whole_fastest_record():
@@ -20,11 +20,3 @@ def test_contraction_rows():
     assert contraction_rows("s2", 4) == 16
     assert contraction_rows("so3", 2) == 1 + 9
 
-
-def test_environment_names_the_variables_that_change_the_libraries(monkeypatch):
-    monkeypatch.setenv("MKL_NUM_THREADS", "1")
-    monkeypatch.setenv("LD_PRELOAD", "/x.so")
-    monkeypatch.setenv("S2CNN_UNRELATED", "1")
-    env = environment()
-    assert env["MKL_NUM_THREADS"] == "1" and env["LD_PRELOAD"] == "/x.so"
-    assert "S2CNN_UNRELATED" not in env
