@@ -97,14 +97,16 @@ def test_batch_axes_are_kept():
     assert s2cnn.so3_ifft(s2cnn.so3_fft(y)).shape == (6, 6, 6)
 
 
-def _assert_chunks_agree(fn, x, g, dtype, monkeypatch):
+def _assert_chunks_agree(fn, x, g, dtype, monkeypatch, budget=("_so3", "CHUNK_BYTES")):
     """``fn(x)`` and its gradient along ``g`` on the torch backend, with the whole grid in one
-    chunk and with one beta per chunk (``CHUNK_BYTES``), agree within the backend tolerance."""
-    from s2cnn.backends.torch import _so3
+    chunk and with one beta (or signal) per chunk (the byte budget ``budget``, a module of the
+    torch backend and its constant), agree within the backend tolerance."""
+    import importlib
 
+    module = importlib.import_module(f"s2cnn.backends.torch.{budget[0]}")
     results = []
     for chunk_bytes in (1 << 40, 1):
-        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(module, budget[1], chunk_bytes)
         with checks.set_backend("torch", only=True):
             out = fn(x)
         results.append((out.detach(), *torch.autograd.grad(out, x, g)))
@@ -180,6 +182,35 @@ def test_so3_synthesis_twice_differentiable(op):
     F = torch.randn(checks.so3_nspec(2), 1, dtype=torch.complex128, requires_grad=True)
     with checks.set_backend("torch", only=True):
         assert torch.autograd.gradgradcheck(lambda t: getattr(checks.s2cnn, op)(t, b_out=3), (F,))
+
+
+@pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b_in,b_out", [(4, 4), (5, 3), (1, 1)])
+def test_s2_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
+    """The torch backend's S2 analysis takes the ``rfft`` of a block of signals at a time on the
+    CPU (``FFT_CHUNK_BYTES``): one signal per block gives the one-block output and gradient."""
+    s2cnn = checks.s2cnn
+    x = torch.randn(5, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
+    x.requires_grad_()
+    g = torch.randn(b_out * b_out, 5, dtype=checks._COMPLEX[dtype])
+    _assert_chunks_agree(lambda t: s2cnn.s2_fft(t, b_out=b_out), x, g, dtype, monkeypatch, ("_s2", "FFT_CHUNK_BYTES"))
+
+
+@pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("b_in,b_out", [(3, 3), (3, 2)])
+def test_s2_fft_gradcheck_chunked(b_in, b_out, complex_input, monkeypatch):
+    """The hand-written backward of the S2 analysis with one signal per ``rfft`` block (the
+    adjoint of the truncated ``rfft`` is an ``irfft`` of the halved orders ``m > 0``) against
+    finite differences, and its own gradient (gradgradcheck)."""
+    from s2cnn.backends.torch import _s2
+
+    monkeypatch.setattr(_s2, "FFT_CHUNK_BYTES", 1)
+    dtype = torch.complex128 if complex_input else torch.float64
+    x = torch.randn(3, 2 * b_in, 2 * b_in, dtype=dtype, requires_grad=True)
+    with checks.set_backend("torch", only=True):
+        assert torch.autograd.gradcheck(lambda t: checks.s2cnn.s2_fft(t, b_out=b_out), (x,))
+        assert torch.autograd.gradgradcheck(lambda t: checks.s2cnn.s2_fft(t, b_out=b_out), (x,))
 
 
 @pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])

@@ -1,18 +1,24 @@
 """Fourier transforms on the sphere in plain PyTorch: FFT along alpha, then the Wigner-d
-contraction along beta as a few batched real GEMMs. Autograd differentiates through the FFTs and
-gathers; the GEMM stages are :class:`torch.autograd.Function` pairs with their adjoints written
-out, so that they can write into buffers of their own (no concatenation, no fresh temporaries).
+contraction along beta as a few batched real GEMMs. Autograd differentiates through the
+inverse's FFT and the gathers; the analysis (its FFT included) and the GEMM stage of the synthesis
+are :class:`torch.autograd.Function` pairs with their adjoints written out, so that they can
+write into buffers of their own (no concatenation, no fresh temporaries).
 
 Shapes follow :mod:`s2cnn.backends.protocol`; the math is in :mod:`s2cnn.spectral`; the tables
 and symmetries in :mod:`._tables`; the index plans in :mod:`._plans`.
 
 Forward (real ``f``; a complex one is transformed as its real and imaginary parts, stacked on
-the batch axis): ``rfft`` gives the orders ``m >= 0``; :class:`_S2Analysis` copies them to the
-layout ``[half, m, j, Z]`` (rings ``j`` and ``b + j``), folds the ``2b`` rings into the ``b``
+the batch axis): :class:`_S2Analysis` takes the ``rfft`` of a few signals at a time
+(:data:`FFT_CHUNK_BYTES`), the orders ``m >= 0``, and copies them to the layout
+``[half, m, j, Z]`` (rings ``j`` and ``b + j``); it folds the ``2b`` rings into the ``b``
 sums :math:`X_j + X_{2b-1-j}` and differences :math:`X_j - X_{2b-1-j}` in place; parity ``p``
 and bucket ``k`` is the GEMM ``[M_k, R, b] @ [M_k, b, 2Z]`` (real and imaginary parts side by
 side, quadrature weights in the table), written into its rows of one output; ``m < 0`` follows
 by :math:`F_{-m} = (-1)^m \\overline{F_m}`. A quarter of the direct contraction's multiply-adds.
+A grid-sized FFT output would be fresh memory again and again: glibc gives blocks of that size
+back to the system when they are freed, and a later call page-faults them in (b=128, float64, 16
+signals: 16 MB on every other call in a loop of transforms; faulting in 7 MB takes ~3.4 ms on
+this project's 2-core EPYC VM), hence the chunks.
 
 Inverse: parity ``p`` and bucket ``k`` is the GEMM ``[M_k, b, R] @ [M_k, R, 4Z]`` that
 synthesises the orders ``m`` and ``-m`` at once (:math:`d_{-m,0} = (-1)^m d_{m0}`) on the
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import torch
 
+from ..._blocks import items_per_block
 from ._plans import s2_plan
 from ._so3 import _real_stack, _signed_rows
 from ._tables import s2_tables
@@ -40,8 +47,7 @@ def s2_fft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     nl = b_out
     xr = _real_stack(x)
     plan = s2_plan(x.shape[-1] // 2, nl, xr.dtype, x.device)
-    X = torch.fft.rfft(xr, dim=-1)[..., :nl]  # [Z', beta, m >= 0]
-    F = _signed_rows(_s2_analysis(X), plan.out_index, plan.out_factor)  # [nl**2, Z']
+    F = _signed_rows(_s2_analysis(xr, nl), plan.out_index, plan.out_factor)  # [nl**2, Z']
     return F[:, :Z] + 1j * F[:, Z:] if x.is_complex() else F
 
 
@@ -56,10 +62,23 @@ def s2_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     return torch.fft.ifft(G, dim=0, norm="forward").permute(2, 1, 0)
 
 
+#: Bytes of the ``rfft`` output of one block of signals of the S2 analysis on the CPU (and of the
+#: ``irfft`` input of its adjoint): small, so that it is reused from one block and one call to the
+#: next instead of page-faulted in (the module's docstring).
+FFT_CHUNK_BYTES = 1 << 20
+
+
+def _signal_chunk(Zr: int, b: int, dtype: torch.dtype, device: torch.device) -> int:
+    """Signals per ``rfft`` block of the S2 analysis: all of them on an accelerator, else as many
+    as keep the block's ``[chunk, 2b, b + 1]`` complex bins within :data:`FFT_CHUNK_BYTES`."""
+    item = 2 * b * (b + 1) * 2 * torch.empty((), dtype=dtype).element_size()
+    return items_per_block(Zr, item, FFT_CHUNK_BYTES if device.type == "cpu" else None)
+
+
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
-def _s2_analysis(X: torch.Tensor) -> torch.Tensor:
+def _s2_analysis(xr: torch.Tensor, nl: int) -> torch.Tensor:
     """:class:`_S2Analysis`."""
-    return _S2Analysis.apply(X)
+    return _S2Analysis.apply(xr, nl)
 
 
 @torch.compiler.disable
@@ -110,56 +129,72 @@ def _rows_count(tables) -> int:
 
 
 class _S2Analysis(torch.autograd.Function):
-    """The Wigner-d stage of the S2 analysis: ``X [Z', 2b, nl]`` complex (``rfft`` bins
-    ``m < nl`` of each ring) -> the GEMM rows ``R [rows, 2Z']`` of the forward tables (real and
-    imaginary parts interleaved).
+    """The FFT and Wigner-d stages of the S2 analysis of a real batch: ``xr [Z', 2b, 2b]``
+    (beta, alpha) -> the GEMM rows ``R [rows, 2Z']`` of the forward tables (real and imaginary
+    parts interleaved), for the degrees ``l < nl``.
 
-    One copy of the northern rings to ``[0, m, j, Z']`` and one gather of the southern ones,
-    reflected (ring :math:`2b-1-j`), to ``[1, m, j, Z']``; the halves become the sums and
-    differences of the rings ``j`` and ``2b - 1 - j`` in place (:func:`_fold_`); :func:`_products`
-    writes each GEMM into its rows of ``R``.
+    For each block of signals (:func:`_signal_chunk`): ``rfft`` along alpha, the bins
+    :math:`X_{jm}`, ``m < nl``; one copy of the northern rings to ``[0, m, j, Z']`` and one
+    gather of the southern ones, reflected (ring :math:`2b-1-j`), to ``[1, m, j, Z']``. Then the
+    halves become the sums and differences of the rings ``j`` and ``2b - 1 - j`` in place
+    (:func:`_fold_`), and :func:`_products` writes each GEMM into its rows of ``R``.
 
     Backward: :class:`_S2AnalysisAdjoint`, whose own backward is this class (any order)."""
 
     @staticmethod
-    def forward(ctx, X: torch.Tensor) -> torch.Tensor:
-        Zr, nb, nl = X.shape
+    def forward(ctx, xr: torch.Tensor, nl: int) -> torch.Tensor:
+        Zr, nb = xr.shape[0], xr.shape[-1]
         b = nb // 2
         ctx.b, ctx.nl = b, nl
-        plan, tables, _ = _tables(b, nl, X)
-        B = X.new_empty(2, nl, b, Zr)  # [half, m, j, Z']
-        halves = X.unflatten(1, (2, b))  # [Z', half, j, m]
-        # both copies iterate in the order of their source (written through a permuted view)
-        B[0].permute(2, 1, 0).copy_(halves[:, 0])
-        torch.index_select(halves[:, 1], 1, plan.reflect, out=B[1].permute(2, 1, 0))  # ring 2b - 1 - j
+        plan, tables, _ = _tables(b, nl, xr)
+        B = xr.new_empty(2, nl, b, Zr, dtype=torch.promote_types(xr.dtype, torch.complex64))  # [half, m, j, Z']
+        step = _signal_chunk(Zr, b, xr.dtype, xr.device)
+        for z0 in range(0, Zr, step):
+            z = slice(z0, min(Zr, z0 + step))
+            halves = torch.fft.rfft(xr[z], dim=-1)[..., :nl].unflatten(1, (2, b))  # [z, half, j, m]
+            # both copies iterate in the order of their source (written through a permuted view)
+            B[0, :, :, z].permute(2, 1, 0).copy_(halves[:, 0])
+            torch.index_select(halves[:, 1], 1, plan.reflect, out=B[1, :, :, z].permute(2, 1, 0))  # ring 2b - 1 - j
         _fold_(B)  # even l + m: sums; odd: differences
-        R = X.real.new_empty(_rows_count(tables), 2 * Zr)
+        R = xr.new_empty(_rows_count(tables), 2 * Zr)
         return _products(tables, plan, torch.view_as_real(B).flatten(3), R, synthesis=False)
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):
-        return _S2AnalysisAdjoint.apply(g, ctx.b, ctx.nl)
+        return _S2AnalysisAdjoint.apply(g, ctx.b, ctx.nl), None
 
 
 class _S2AnalysisAdjoint(torch.autograd.Function):
-    """The adjoint of :class:`_S2Analysis` (real inner products of the real views): ``g [rows,
-    2Z']`` -> ``[Z', 2b, nl]`` complex: :math:`E_p[m] = T_p[m]^T g_p[m]`, then the northern rings
-    receive :math:`E_0 + E_1` and the reflected southern ones :math:`E_0 - E_1`."""
+    """The adjoint of :class:`_S2Analysis` (real inner products): ``g [rows, 2Z']`` -> the real
+    grid ``[Z', 2b, 2b]``.
+
+    :math:`E_p[m] = T_p[m]^T g_p[m]`; the northern rings receive the bins :math:`E_0 + E_1`,
+    the reflected southern ones :math:`E_0 - E_1`; then the adjoint of ``rfft`` truncated to
+    ``m < nl`` on a block of signals at a time, :math:`x_a = \\mathrm{Re} \\sum_{m < nl} Y_m
+    e^{2 \\pi i m a / 2b}`: ``irfft`` (unnormalised) of the bins with the orders ``m > 0``
+    halved (it counts them twice, with their conjugates) and zero from ``nl`` on."""
 
     @staticmethod
     def forward(ctx, g: torch.Tensor, b: int, nl: int) -> torch.Tensor:
+        ctx.nl = nl
         plan, tables, _ = _tables(b, nl, g)
         Zr = g.shape[1] // 2
         E = _fold_(_products(tables, plan, g.contiguous(), g.new_empty(2, nl, b, 2 * Zr), synthesis=True))
         E = torch.view_as_complex(E.unflatten(3, (Zr, 2)))  # [half, m, j, Z']
-        out = E.new_empty(Zr, 2 * b, nl)
-        out[:, :b] = E[0].permute(2, 1, 0)
-        torch.index_select(E[1], 1, plan.reflect, out=out[:, b:].permute(2, 1, 0))
+        out = g.new_empty(Zr, 2 * b, 2 * b)
+        step = _signal_chunk(Zr, b, g.dtype, g.device)
+        for z0 in range(0, Zr, step):
+            z = slice(z0, min(Zr, z0 + step))
+            Y = E.new_zeros(z.stop - z0, 2 * b, b + 1)  # [z, ring, m]
+            Y[:, :b, :nl] = E[0, :, :, z].permute(2, 1, 0)
+            torch.index_select(E[1, :, :, z], 1, plan.reflect, out=Y[:, b:, :nl].permute(2, 1, 0))
+            Y[:, :, 1:nl].mul_(0.5)
+            out[z] = torch.fft.irfft(Y, n=2 * b, dim=-1, norm="forward")
         return out
 
     @staticmethod
     def backward(ctx, h: torch.Tensor):
-        return _S2Analysis.apply(h), None, None
+        return _S2Analysis.apply(h, ctx.nl), None, None
 
 
 class _S2Synthesis(torch.autograd.Function):
