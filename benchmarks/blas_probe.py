@@ -31,7 +31,7 @@ import re
 import subprocess
 import sys
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+from .pinning import pin_process, thread_variables
 
 
 def environment() -> dict[str, str]:
@@ -96,7 +96,7 @@ def run(b: int = 128, Z: int = 16, dtypes=("float32", "float64"), threads: int =
 
     Returns ``{"libraries": blas_names(), "threads": ..., "records": [...]}``; on failure
     ``{"error": ...}`` (the probe is a diagnostic: it never stops the caller)."""
-    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
+    env = dict(os.environ, **thread_variables(threads))
     arg = json.dumps({"b": b, "Z": Z, "dtypes": list(dtypes), "threads": threads, "repeat": repeat,
                       "budget": budget, "clock": clock})
     try:
@@ -112,9 +112,7 @@ def run(b: int = 128, Z: int = 16, dtypes=("float32", "float64"), threads: int =
 
 def _child(arg: str) -> None:
     args = json.loads(arg)
-    if hasattr(os, "sched_setaffinity"):
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, set(cpus[: max(args["threads"], 1)]))
+    pin_process(args["threads"])
     import torch
 
     from .peers_timing import set_clock

@@ -23,12 +23,11 @@ import time
 
 def main() -> None:
     args = json.loads(sys.argv[1])
-    threads = str(args["threads"])
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = threads
-    if hasattr(os, "sched_setaffinity"):
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, set(cpus[: max(args["threads"], 1)]))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from pinning import pin_process, thread_variables
+
+    os.environ.update(thread_variables(args["threads"]))
+    pin_process(args["threads"])
 
     import collections
     import collections.abc
@@ -36,8 +35,6 @@ def main() -> None:
     collections.Iterable = collections.abc.Iterable  # lie_learn 0.0.2 predates Python 3.10
     import numpy as np
     from lie_learn.spectral.SO3FFT_Naive import SO3_FFT_analyze, SO3_FFT_synthesize
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from peers_timing import median_ms, rel_l2, set_clock
 
     set_clock(args["clock"])

@@ -22,9 +22,10 @@ import sys
 def _configure(threads: int) -> None:
     if threads == 1:
         os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    if hasattr(os, "sched_setaffinity"):
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, set(cpus[: max(threads, 1)]))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from pinning import pin_process
+
+    pin_process(threads)
 
 
 def main() -> None:
@@ -35,10 +36,8 @@ def main() -> None:
     import numpy as np
 
     jax.config.update("jax_enable_x64", True)
-    from s2fft.precompute_transforms import construct, wigner
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from peers_timing import median_ms, rel_l2, set_clock
+    from s2fft.precompute_transforms import construct, wigner
 
     set_clock(args["clock"])
     Z = args["batch"]
