@@ -188,8 +188,9 @@ def test_so3_synthesis_twice_differentiable(op):
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("b_in,b_out", [(4, 4), (5, 3), (1, 1)])
 def test_s2_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
-    """The torch backend's S2 analysis takes the ``rfft`` of a block of signals at a time on the
-    CPU (``FFT_CHUNK_BYTES``): one signal per block gives the one-block output and gradient."""
+    """The torch backend's S2 analysis takes the ``rfft`` of a block of rings at a time on the
+    CPU (``FFT_CHUNK_BYTES``): one ring (and its mirror) per block gives the one-block output
+    and gradient."""
     s2cnn = checks.s2cnn
     x = torch.randn(5, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
     x.requires_grad_()
@@ -200,7 +201,7 @@ def test_s2_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
 @pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
 @pytest.mark.parametrize("b_in,b_out", [(3, 3), (3, 2)])
 def test_s2_fft_gradcheck_chunked(b_in, b_out, complex_input, monkeypatch):
-    """The hand-written backward of the S2 analysis with one signal per ``rfft`` block (the
+    """The hand-written backward of the S2 analysis with one ring per ``rfft`` block (the
     adjoint of the truncated ``rfft`` is an ``irfft`` of the halved orders ``m > 0``) against
     finite differences, and its own gradient (gradgradcheck)."""
     from s2cnn.backends.torch import _s2

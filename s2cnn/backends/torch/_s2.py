@@ -8,10 +8,10 @@ Shapes follow :mod:`s2cnn.backends.protocol`; the math is in :mod:`s2cnn.spectra
 and symmetries in :mod:`._tables`; the index plans in :mod:`._plans`.
 
 Forward (real ``f``; a complex one is transformed as its real and imaginary parts, stacked on
-the batch axis): :class:`_S2Analysis` takes the ``rfft`` of a few signals at a time
-(:data:`FFT_CHUNK_BYTES`), the orders ``m >= 0``, and copies them to the layout
-``[half, m, j, Z]`` (rings ``j`` and ``b + j``); it folds the ``2b`` rings into the ``b``
-sums :math:`X_j + X_{2b-1-j}` and differences :math:`X_j - X_{2b-1-j}` in place; parity ``p``
+the batch axis): :class:`_S2Analysis` takes the ``rfft`` of a block of northern rings ``j``
+and of their mirrors ``2b - 1 - j`` at a time (:data:`FFT_CHUNK_BYTES`), the orders ``m >= 0``,
+and writes their sums :math:`X_j + X_{2b-1-j}` and differences :math:`X_j - X_{2b-1-j}` to the
+layout ``[p, m, j, Z]`` (the ``2b`` rings folded into ``b``); parity ``p``
 and bucket ``k`` is the GEMM ``[M_k, R, b] @ [M_k, b, 2Z]`` (real and imaginary parts side by
 side, quadrature weights in the table), written into its rows of one output; ``m < 0`` follows
 by :math:`F_{-m} = (-1)^m \\overline{F_m}`. A quarter of the direct contraction's multiply-adds.
@@ -62,17 +62,18 @@ def s2_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
     return torch.fft.ifft(G, dim=0, norm="forward").permute(2, 1, 0)
 
 
-#: Bytes of the ``rfft`` output of one block of signals of the S2 analysis on the CPU (and of the
+#: Bytes of the ``rfft`` output of one block of rings of the S2 analysis on the CPU (and of the
 #: ``irfft`` input of its adjoint): small, so that it is reused from one block and one call to the
 #: next instead of page-faulted in (the module's docstring).
 FFT_CHUNK_BYTES = 1 << 20
 
 
-def _signal_chunk(Zr: int, b: int, dtype: torch.dtype, device: torch.device) -> int:
-    """Signals per ``rfft`` block of the S2 analysis: all of them on an accelerator, else as many
-    as keep the block's ``[chunk, 2b, b + 1]`` complex bins within :data:`FFT_CHUNK_BYTES`."""
-    item = 2 * b * (b + 1) * 2 * torch.empty((), dtype=dtype).element_size()
-    return items_per_block(Zr, item, FFT_CHUNK_BYTES if device.type == "cpu" else None)
+def _ring_chunk(Zr: int, b: int, dtype: torch.dtype, device: torch.device) -> int:
+    """Northern rings per ``rfft`` block of the S2 analysis (each with its southern mirror): all
+    ``b`` on an accelerator, else as many as keep the block's ``[Z', rings, b + 1]`` complex bins
+    within :data:`FFT_CHUNK_BYTES`."""
+    ring = Zr * (b + 1) * 2 * torch.empty((), dtype=dtype).element_size()
+    return items_per_block(b, ring, FFT_CHUNK_BYTES if device.type == "cpu" else None)
 
 
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
@@ -133,11 +134,11 @@ class _S2Analysis(torch.autograd.Function):
     (beta, alpha) -> the GEMM rows ``R [rows, 2Z']`` of the forward tables (real and imaginary
     parts interleaved), for the degrees ``l < nl``.
 
-    For each block of signals (:func:`_signal_chunk`): ``rfft`` along alpha, the bins
-    :math:`X_{jm}`, ``m < nl``; one copy of the northern rings to ``[0, m, j, Z']`` and one
-    gather of the southern ones, reflected (ring :math:`2b-1-j`), to ``[1, m, j, Z']``. Then the
-    halves become the sums and differences of the rings ``j`` and ``2b - 1 - j`` in place
-    (:func:`_fold_`), and :func:`_products` writes each GEMM into its rows of ``R``.
+    For each block of northern rings ``j`` (:func:`_ring_chunk`) and their mirrors ``2b - 1 - j``:
+    ``rfft`` along alpha of both, the bins :math:`X_{jm}`, ``m < nl``, and the sums
+    :math:`X_j + X_{2b-1-j}` and differences :math:`X_j - X_{2b-1-j}` written to ``[0, m, j, Z']``
+    and ``[1, m, j, Z']`` (``l + m`` even and odd); :func:`_products` writes each GEMM into its
+    rows of ``R``.
 
     Backward: :class:`_S2AnalysisAdjoint`, whose own backward is this class (any order)."""
 
@@ -148,14 +149,15 @@ class _S2Analysis(torch.autograd.Function):
         ctx.b, ctx.nl = b, nl
         plan, tables, _ = _tables(b, nl, xr)
         B = xr.new_empty(2, nl, b, Zr, dtype=torch.promote_types(xr.dtype, torch.complex64))  # [half, m, j, Z']
-        step = _signal_chunk(Zr, b, xr.dtype, xr.device)
-        for z0 in range(0, Zr, step):
-            z = slice(z0, min(Zr, z0 + step))
-            halves = torch.fft.rfft(xr[z], dim=-1)[..., :nl].unflatten(1, (2, b))  # [z, half, j, m]
-            # both copies iterate in the order of their source (written through a permuted view)
-            B[0, :, :, z].permute(2, 1, 0).copy_(halves[:, 0])
-            torch.index_select(halves[:, 1], 1, plan.reflect, out=B[1, :, :, z].permute(2, 1, 0))  # ring 2b - 1 - j
-        _fold_(B)  # even l + m: sums; odd: differences
+        step = _ring_chunk(Zr, b, xr.dtype, xr.device)
+        for j0 in range(0, b, step):
+            j1 = min(b, j0 + step)
+            north = torch.fft.rfft(xr[:, j0:j1], dim=-1)[..., :nl]  # [Z', j, m]
+            south = torch.fft.rfft(xr[:, nb - j1 : nb - j0], dim=-1)[..., :nl]  # rings 2b-1-j, j descending
+            south = south.index_select(1, plan.reflect[b - (j1 - j0) :])  # j ascending
+            # even l + m: sums; odd: differences (written through permuted views of [m, j, Z'])
+            torch.add(north, south, out=B[0, :, j0:j1].permute(2, 1, 0))
+            torch.sub(north, south, out=B[1, :, j0:j1].permute(2, 1, 0))
         R = xr.new_empty(_rows_count(tables), 2 * Zr)
         return _products(tables, plan, torch.view_as_real(B).flatten(3), R, synthesis=False)
 
@@ -168,10 +170,10 @@ class _S2AnalysisAdjoint(torch.autograd.Function):
     """The adjoint of :class:`_S2Analysis` (real inner products): ``g [rows, 2Z']`` -> the real
     grid ``[Z', 2b, 2b]``.
 
-    :math:`E_p[m] = T_p[m]^T g_p[m]`; the northern rings receive the bins :math:`E_0 + E_1`,
-    the reflected southern ones :math:`E_0 - E_1`; then the adjoint of ``rfft`` truncated to
-    ``m < nl`` on a block of signals at a time, :math:`x_a = \\mathrm{Re} \\sum_{m < nl} Y_m
-    e^{2 \\pi i m a / 2b}`: ``irfft`` (unnormalised) of the bins with the orders ``m > 0``
+    :math:`E_p[m] = T_p[m]^T g_p[m]`; then, a block of rings at a time, the northern rings
+    receive the bins :math:`Y = E_0 + E_1`, the reflected southern ones :math:`E_0 - E_1`, and
+    the adjoint of ``rfft`` truncated to ``m < nl``, :math:`x_a = \\mathrm{Re} \\sum_{m < nl}
+    Y_m e^{2 \\pi i m a / 2b}`: ``irfft`` (unnormalised) of the bins with the orders ``m > 0``
     halved (it counts them twice, with their conjugates) and zero from ``nl`` on."""
 
     @staticmethod
@@ -179,17 +181,23 @@ class _S2AnalysisAdjoint(torch.autograd.Function):
         ctx.nl = nl
         plan, tables, _ = _tables(b, nl, g)
         Zr = g.shape[1] // 2
-        E = _fold_(_products(tables, plan, g.contiguous(), g.new_empty(2, nl, b, 2 * Zr), synthesis=True))
-        E = torch.view_as_complex(E.unflatten(3, (Zr, 2)))  # [half, m, j, Z']
-        out = g.new_empty(Zr, 2 * b, 2 * b)
-        step = _signal_chunk(Zr, b, g.dtype, g.device)
-        for z0 in range(0, Zr, step):
-            z = slice(z0, min(Zr, z0 + step))
-            Y = E.new_zeros(z.stop - z0, 2 * b, b + 1)  # [z, ring, m]
-            Y[:, :b, :nl] = E[0, :, :, z].permute(2, 1, 0)
-            torch.index_select(E[1, :, :, z], 1, plan.reflect, out=Y[:, b:, :nl].permute(2, 1, 0))
-            Y[:, :, 1:nl].mul_(0.5)
-            out[z] = torch.fft.irfft(Y, n=2 * b, dim=-1, norm="forward")
+        E = _products(tables, plan, g.contiguous(), g.new_empty(2, nl, b, 2 * Zr), synthesis=True)
+        E = torch.view_as_complex(E.unflatten(3, (Zr, 2)))  # [p, m, j, Z']
+        nb = 2 * b
+        out = g.new_empty(Zr, nb, nb)
+        step = _ring_chunk(Zr, b, g.dtype, g.device)
+        for j0 in range(0, b, step):
+            j1 = min(b, j0 + step)
+            E0, E1 = (E[p, :, j0:j1].permute(2, 1, 0) for p in (0, 1))  # [Z', j, m]
+            Y = E.new_zeros(Zr, j1 - j0, b + 1)  # bins of the rings j, then of the rings 2b-1-j
+            for ring, combine in ((slice(j0, j1), torch.add), (slice(nb - j1, nb - j0), torch.sub)):
+                combine(E0, E1, out=Y[:, :, :nl])
+                Y[:, :, 1:nl].mul_(0.5)
+                y = torch.fft.irfft(Y, n=nb, dim=-1, norm="forward")
+                if ring.start < b:
+                    out[:, ring] = y
+                else:  # j ascending is ring 2b-1-j descending
+                    torch.index_select(y, 1, plan.reflect[b - (j1 - j0) :], out=out[:, ring])
         return out
 
     @staticmethod
