@@ -35,7 +35,20 @@ WIGNER = [
     ("Wigner-d tables: size", "track_bytes", "bytes"),
     ("Wigner-d tables: quadrature orthogonality error max |G - I|", "track_orthogonality_error", "error"),
 ]
-ORDER = ["S2FFT", "S2IFFT", "SO3FFT", "SO3IFFT", "S2MM", "SO3MM", "S2Convolution", "SO3Convolution"]
+#: Row order of the spectral suites; a class not named here follows them in name order (a new
+#: suite is never left out of the tables).
+ORDER = [
+    "S2FFT",
+    "S2IFFT",
+    "SO3FFT",
+    "SO3IFFT",
+    "SO3IFFTReal",
+    "S2MM",
+    "SO3MM",
+    "SO3MMReal",
+    "S2Convolution",
+    "SO3Convolution",
+]
 
 
 def load_results(machine: str, commit: str | None = None, results_dir: Path = RESULTS) -> tuple[dict, dict]:
@@ -101,7 +114,8 @@ def _table(res: dict, method: str, kind: str, rows: list[tuple], key, spread: bo
 
 def markdown_tables(res: dict, backend: str = "torch", device: str = "cpu", spread: bool = False) -> str:
     """The sections of the README, for one backend and device."""
-    classes = sorted({k[0] for k in res if k[0] in ORDER}, key=ORDER.index)
+    spectral = {k[0] for k in res if k[0] not in ("WignerTables", "GpuMemory")}
+    classes = sorted(spectral, key=lambda c: (ORDER.index(c), "") if c in ORDER else (len(ORDER), c))
     rows = [(c, d) for c in classes for d in ("float32", "float64")]
     parts = []
     for title, method, kind in SECTIONS:
