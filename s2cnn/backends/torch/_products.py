@@ -232,7 +232,9 @@ def _backward(kind: str, g: torch.Tensor, x: torch.Tensor, y: torch.Tensor, need
     d = _Degrees(kind, x, y.shape[2])
     Z, fi, fo, K = d.Z, d.f_in, d.f_out, d.K
     gx = x.new_empty(x.shape) if need_x else None
-    gy = y.new_zeros(y.shape) if need_y and kind == "so3_mm_real" else (y.new_empty(y.shape) if need_y else None)
+    gy = None
+    if need_y:  # so3_mm_real reads no kernel row n < 0: those get zero
+        gy = y.new_zeros(y.shape) if kind == "so3_mm_real" else y.new_empty(y.shape)
     Kin = fi if kind == "s2_mm" else K * fi
     xw = d.workspace(0 if kind == "s2_mm" or not need_y else K * Z * Kin)
     yw = d.workspace(Kin * K * fo)
