@@ -56,7 +56,9 @@ Threads are pinned to ``--threads`` (default 1): ``torch.set_num_threads``, SHTn
 ``nthreads``, and CPU affinity plus thread variables in the child processes. The machine,
 threads, clock, allocator, date and load average are printed with the table, and the GEMM rates
 of torch's and NumPy's BLAS on our shapes (:mod:`benchmarks.blas_probe`: how much of a ratio is
-the BLAS torch was built with); ``--json PATH`` writes every record.
+the BLAS torch was built with); ``--json PATH`` writes every record. The last section judges the
+benchmark issue's targets (:mod:`benchmarks.targets`); ``--check-targets`` makes a missed one
+the exit status 1.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ import torch
 
 import s2cnn
 
-from . import blas_probe
+from . import blas_probe, targets
 from .peers_timing import median_ms, rel_l2, set_clock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -366,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="keep: tell glibc to keep freed memory (no page faults on each call's big temporaries); "
                    "thp: torch's allocations on transparent huge pages (THP_MEM_ALLOC_ENABLE=1)")
     p.add_argument("--json", help="write the records to this path")
+    p.add_argument("--check-targets", action="store_true",
+                   help="exit with status 1 when a target of the benchmark issue is missed (benchmarks.targets)")
     args = p.parse_args(argv)
     if args.malloc == "keep":
         keep_freed_memory()
@@ -461,14 +465,18 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## not measured")
         for r in missing:
             print(f"{r['case']} b={r['b']} {r['dtype']} {r['library']}: {r['note']}")
+    verdicts = targets.verdicts(records, batch=Z, backend=args.backend)
+    print("\n## targets (benchmarks.targets: ratio of the fastest medians, limit, verdict, range over rounds)")
+    print("\n".join(targets.lines(verdicts)))
     if args.json:
-        meta = {"machine": machine(), "threads": args.threads, "batch": Z, "clock": args.clock, "rounds": args.rounds,
+        meta = {"machine": machine(), "threads": args.threads, "batch": Z, "backend": args.backend,
+                "clock": args.clock, "rounds": args.rounds,
                 "malloc": args.malloc, "date": stamp, "load_average_start": load,
                 "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check,
                 "blas_probe": probe, "environment": env}
         with open(args.json, "w") as f:
-            json.dump({"meta": meta, "records": records}, f, indent=1)
-    return 0
+            json.dump({"meta": meta, "records": records, "targets": verdicts}, f, indent=1)
+    return targets.exit_status(verdicts) if args.check_targets else 0
 
 
 if __name__ == "__main__":
