@@ -5,8 +5,11 @@ Each class runs on the grid of :mod:`benchmarks.common` (b x backend x dtype x d
 methods of :class:`~benchmarks.common.CaseSuite` (``time_forward``, ``time_forward_backward``,
 ``peakmem_forward``, ``track_rel_error``); the analysis classes add ``track_roundtrip_error``,
 ``fft(ifft(F))`` against ``F`` for a random spectrum ``F`` at the case's backend and dtype (the
-accuracy of the float64 baseline itself). ``GpuMemory`` tracks the peak GPU memory of the same
-cases on CUDA devices.
+accuracy of the float64 baseline itself). ``track_floor_ratio`` is the transform's median time
+over that of its floor (:mod:`benchmarks.floor`: the FFT it must do plus one GEMM with the
+multiply-adds of its Wigner-d contraction), both timed in the same process, one call of each in
+turn: the number to drive down, and one that the machine's swings in speed move much less than
+the timings. ``GpuMemory`` tracks the peak GPU memory of the same cases on CUDA devices.
 
 Inputs are random: forward transforms take real white noise ``[batch, 2b, 2b]`` (S2,
 ``S2_BATCH``) or ``[batch, 2b, 2b, 2b]`` (SO(3), ``SO3_BATCH``), inverse transforms complex
@@ -32,8 +35,13 @@ from .common import (
     require_case,
     require_so3_fits,
     rng,
+    sync,
     torch_dtype,
 )
+from .floor import floor_calls, interleaved_ratio
+
+#: Seconds of interleaved calls per ``track_floor_ratio`` (at least three pairs).
+FLOOR_BUDGET = 2.0
 
 __all__ = ["S2FFT", "S2IFFT", "SO3FFT", "SO3IFFT", "SO3IFFTReal", "GpuMemory"]
 
@@ -79,6 +87,18 @@ class _Transform(CaseSuite):
                 return fn(x64)
 
         return Case(fn, (x,), backend, device, reference=reference).warm_up()
+
+    def track_floor_ratio(self, b, backend, dtype, device):
+        verb = self.op.split("_", 1)[1]  # fft, ifft, ifft_real
+        fft, gemm, _ = floor_calls(self.space, verb, b, self._batch(b), dtype, device, sync=lambda: sync(device))
+
+        def floor():
+            fft()
+            gemm()
+
+        return interleaved_ratio(self.case.forward, floor, budget=FLOOR_BUDGET)[0]
+
+    track_floor_ratio.unit = "median time over the floor's (same process)"
 
 
 class _Analysis(_Transform):

@@ -18,8 +18,8 @@ Libraries, each on its natural grid closest to our SOFT grid (Fejer's first rule
   of the real grid for the forward, ``ifft`` / ``ifft2`` of the complex grid for the inverse)
   plus one dense GEMM ``[P, 2b] @ [2b, 2Z]`` with the flop count of the Wigner-d contraction,
   :math:`P = \\sum_{l<b} (2l+1)^2` for SO(3) and :math:`P = \\sum_{l<b} (2l+1) = b^2` for S2:
-  :math:`2b P` multiply-adds per complex batch column (two real columns). ``ours / floor`` is
-  the number to drive down.
+  :math:`2b P` multiply-adds per complex batch column (two real columns); :mod:`benchmarks.floor`,
+  which the asv suite's ``track_floor_ratio`` shares. ``ours / floor`` is the number to drive down.
 * ``shtns`` (S2, float64): ``sht_reg_dct`` grid ``2b x 2b`` (exactly the SOFT betas),
   orthonormal harmonics, ``spat_to_SH`` per real field for the forward and ``synth_cplx`` per
   complex field for the inverse (``shtns_real`` in the notes: ``SH_to_spat`` per real field).
@@ -77,6 +77,7 @@ import torch
 import s2cnn
 
 from . import blas_probe, targets
+from .floor import contraction_rows, floor_calls
 from .peers_timing import median_ms, rel_l2, set_clock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -118,24 +119,11 @@ def run_ours(space, verb, b, dtype, Z, repeat, budget, backend) -> dict:
     return {"library": "ours", "ms": ms, "err": err, "note": f"backend {backend}"}
 
 
-def contraction_rows(space: str, b: int) -> int:
-    """``P``: :math:`\\sum_{l<b} (2l+1)^2` (SO(3)) or :math:`\\sum_{l<b} (2l+1) = b^2` (S2)."""
-    return sum((2 * l + 1) ** 2 for l in range(b)) if space == "so3" else b * b
-
-
 def run_floor(space, verb, b, dtype, Z, repeat, budget) -> dict:
-    rdt, cdt = DTYPES[dtype]
-    shape = _grid_shape(space, b, Z)
-    dims = (-1,) if space == "s2" else (-2, -1)
-    if verb == "fft":
-        x = torch.randn(shape, dtype=rdt)
-        fft_ms = median_ms(lambda: torch.fft.rfftn(x, dim=dims), repeat, budget)
-    else:
-        x = torch.randn(shape, dtype=cdt)
-        fft_ms = median_ms(lambda: torch.fft.ifftn(x, dim=dims), repeat, budget)
+    fft, gemm, _ = floor_calls(space, verb, b, Z, dtype)
+    fft_ms = median_ms(fft, repeat, budget)
+    gemm_ms = median_ms(gemm, repeat, budget)
     P = contraction_rows(space, b)
-    A, B = torch.randn(P, 2 * b, dtype=rdt), torch.randn(2 * b, 2 * Z, dtype=rdt)
-    gemm_ms = median_ms(lambda: A @ B, repeat, budget)
     note = f"fft {fft_ms:.3g} ms + gemm [{P}, {2 * b}] @ [{2 * b}, {2 * Z}] {gemm_ms:.3g} ms"
     return {"library": "floor", "ms": fft_ms + gemm_ms, "err": None, "note": note}
 

@@ -29,6 +29,8 @@ SECTIONS = [
     ("Relative L2 error against the torch backend in float64", "track_rel_error", "error"),
     ("Round trip: relative L2 error of fft(ifft(F)) against F", "track_roundtrip_error", "error"),
     ("Minor page faults per forward call, steady state (4 KiB pages)", "track_host_faults", "count"),
+    ("Time over the floor's, both timed in the same process (FFT + one GEMM: benchmarks.floor)",
+     "track_floor_ratio", "ratio"),
 ]
 WIGNER = [
     ("Wigner-d tables: cold build (time)", "time_build", "time"),
@@ -84,6 +86,8 @@ def _fmt(value: float, kind: str) -> str:
         return f"{value / 2**20:.0f} MiB" if value >= 2**20 else f"{value / 2**10:.0f} KiB"
     if kind == "count":
         return f"{value:.0f}"
+    if kind == "ratio":
+        return f"{value:.2f}"
     return "0" if value == 0 else f"{value:.1e}"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .peers import contraction_rows, fastest_round
+from .peers import fastest_round
 
 
 def test_fastest_round_keeps_the_whole_fastest_record():
@@ -14,9 +14,3 @@ def test_fastest_round_keeps_the_whole_fastest_record():
     ours, shtns = fastest_round(rounds)
     assert ours == {"library": "ours", "ms": 2.0, "note": "second", "ms_rounds": [3.0, 2.0, 4.0]}
     assert shtns == {"library": "shtns", "ms": None, "note": "absent", "ms_rounds": []}
-
-
-def test_contraction_rows():
-    assert contraction_rows("s2", 4) == 16
-    assert contraction_rows("so3", 2) == 1 + 9
-
