@@ -141,13 +141,46 @@ def test_so3_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
 
 
 @pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b_in,b_out", [(4, 4), (3, 5), (5, 3)])
+@pytest.mark.parametrize("Z", [1, 3])
+def test_so3_fft_signal_forms_agree(Z, b_in, b_out, dtype, complex_input, monkeypatch):
+    """The torch backend's SO(3) analysis puts few signals in the rows of its GEMMs and more in
+    the columns (``ROWS_MAX_SIGNALS``): both forms give the same output and gradient, in one
+    block of betas and in blocks of one beta."""
+    from s2cnn.backends.torch import _so3
+
+    s2cnn = checks.s2cnn
+    x = torch.randn(Z, 2 * b_in, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
+    x.requires_grad_()
+    g = torch.randn(checks.so3_nspec(b_out), Z, dtype=checks._COMPLEX[dtype])
+    forms = []
+    choose = _so3._signals_as_rows
+    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
+    results = []
+    for rows_max, chunk_bytes in [(0, 1 << 40), (1 << 30, 1 << 40), (1 << 30, 1), (0, 1)]:
+        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", rows_max)
+        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
+        with checks.set_backend("torch", only=True):
+            out = s2cnn.so3_fft(x, b_out=b_out)
+        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
+    assert forms == [False, True, True, False]  # the forward's form, in turn (the backward has one)
+    for other in results[1:]:
+        for one, two in zip(results[0], other, strict=True):
+            assert checks.rel_l2(two, one) <= checks.tolerance("backend", dtype)
+
+
+@pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])
+@pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
 @pytest.mark.parametrize("b_in,b_out", [(2, 2), (2, 3), (3, 2)])
-def test_so3_fft_gradcheck_chunked(b_in, b_out, complex_input, monkeypatch):
+def test_so3_fft_gradcheck_chunked(b_in, b_out, complex_input, rows_max, monkeypatch):
     """The hand-written backward of the chunked FFT stage of the SO(3) analysis (one beta per
-    chunk) against finite differences, and its own gradient (gradgradcheck)."""
+    chunk), with the signals in the columns or in the rows of the GEMMs, against finite
+    differences, and its own gradient (gradgradcheck)."""
     from s2cnn.backends.torch import _so3
 
     monkeypatch.setattr(_so3, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", rows_max)
     dtype = torch.complex128 if complex_input else torch.float64
     x = torch.randn(1, 2 * b_in, 2 * b_in, 2 * b_in, dtype=dtype, requires_grad=True)
     with checks.set_backend("torch", only=True):

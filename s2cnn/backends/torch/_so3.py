@@ -10,7 +10,9 @@ bins with ``n >= 0``, copied to the layout ``[beta, m, n, Z]`` (batch innermost)
 betas; each row ``m`` of the FFT grid then accumulates the block's part of the GEMM
 ``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts interleaved,
 quadrature weights in the table); the orders ``n < 0`` follow by
-:math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. That is three quarters of the
+:math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. With at most :data:`ROWS_MAX_SIGNALS` signals
+on the CPU, the bins go to ``[m, n, 2Z, beta]`` instead and the signals are the rows of the
+GEMMs, ``[nl, 2Z, 2b] @ [nl, 2b, nl-|m|]``. That is three quarters of the
 :math:`\\sum_l (2l+1)^2 \\cdot 2b` multiply-adds per complex batch column of the direct
 contraction (half, plus the padding of the rows), with no gather of the data.
 
@@ -79,6 +81,10 @@ class _So3Analysis(torch.autograd.Function):
     band row accumulates its GEMM over the block's betas (``baddbmm_``), so no grid-sized block
     of bins is made (nor, in the backward, its gradient).
 
+    Few signals (:func:`_signals_as_rows`): the buffer is ``[m, n, (Z', re/im), J]`` (betas
+    innermost), each band row accumulates :math:`R_m[n]^T = X_{:, m, n}^T T_m[n]^T` into
+    ``[n, 2Z', r]``, and one copy per band row transposes that into ``R`` at the end.
+
     Backward: :class:`_So3AnalysisAdjoint`, whose own backward is this class (any order).
     """
 
@@ -87,20 +93,42 @@ class _So3Analysis(torch.autograd.Function):
         Zr, nb = xr.shape[0], xr.shape[-1]
         ctx.nl, ctx.Zr, ctx.nb = nl, Zr, nb
         plan, tables = _analysis_plan(nb, nl, xr)
-        R = xr.new_zeros(sum(t.shape[0] * t.shape[1] for t in tables), 2 * Zr)  # GEMM accumulator
-        rows = _band_rows(R, tables)
+        rows = sum(t.shape[0] * t.shape[1] for t in tables)
+        by_rows = _signals_as_rows(Zr, xr.device)
+        acc = xr.new_zeros(rows * 2 * Zr)  # the GEMM accumulator
+        if by_rows:  # per band row m: [n, 2Z', r]
+            sizes = [t.shape[0] * t.shape[1] * 2 * Zr for t in tables]
+            parts = [a.view(t.shape[0], 2 * Zr, t.shape[1]) for a, t in zip(acc.split(sizes), tables, strict=True)]
+        else:  # the rows R [rows, 2Z'] themselves, per band row m: [n, r, 2Z']
+            parts = _band_rows(acc.view(rows, 2 * Zr), tables)
         cdt = torch.promote_types(xr.dtype, torch.complex64)  # complex of xr's precision
         step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, xr.element_size(), xr.device)
         store = torch.empty(block * nb * nl * Zr, dtype=cdt, device=xr.device)  # reused
         for j0 in range(0, nb, block):
             J = min(block, nb - j0)
-            X = store[: J * nb * nl * Zr].view(J, nb, nl, Zr)  # [j, m, n, Z']
-            for s0 in range(0, J, step):  # FFT a chunk of betas, copy it to batch-innermost order
+            bins = store[: J * nb * nl * Zr]
+            # the block's bins: [j, (m, n), 2Z'] (batch innermost) or [(m, n), 2Z', j] (betas innermost)
+            X = torch.view_as_real(bins).view(nb, nl, Zr, 2, J) if by_rows else bins.view(J, nb, nl, Zr)
+            for s0 in range(0, J, step):  # FFT a chunk of betas, copy it to the block's order
                 x = xr[:, j0 + s0 : j0 + min(s0 + step, J)]
-                X[s0 : s0 + x.shape[1]] = torch.fft.rfftn(x, dim=(2, 3))[..., :nl].permute(1, 2, 3, 0)
-            Xr = torch.view_as_real(X.view(J, nb * nl, Zr)).flatten(2)  # [j, (m, n), 2Z']
-            for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
-                r.baddbmm_(t[:, :, j0 : j0 + J], Xr[:, k * nl : (k + 1) * nl].transpose(0, 1))
+                y = torch.fft.rfftn(x, dim=(2, 3))[..., :nl]  # [Z', j, m, n]
+                if by_rows:
+                    X[..., s0 : s0 + x.shape[1]] = torch.view_as_real(y).permute(2, 3, 0, 4, 1)
+                else:
+                    X[s0 : s0 + x.shape[1]] = y.permute(1, 2, 3, 0)
+            if by_rows:
+                Xv = X.view(nb * nl, 2 * Zr, J)
+                for t, k, a in zip(tables, plan.band_rows, parts, strict=True):
+                    a.baddbmm_(Xv[k * nl : (k + 1) * nl], t[:, :, j0 : j0 + J].transpose(1, 2))
+            else:
+                Xr = torch.view_as_real(X.view(J, nb * nl, Zr)).flatten(2)  # [j, (m, n), 2Z']
+                for t, k, a in zip(tables, plan.band_rows, parts, strict=True):
+                    a.baddbmm_(t[:, :, j0 : j0 + J], Xr[:, k * nl : (k + 1) * nl].transpose(0, 1))
+        if not by_rows:
+            return acc.view(rows, 2 * Zr)
+        R = xr.new_empty(rows, 2 * Zr)
+        for r, a in zip(_band_rows(R, tables), parts, strict=True):
+            r.copy_(a.transpose(1, 2))
         return R
 
     @staticmethod
@@ -229,6 +257,22 @@ CHUNK_BYTES = 16 << 20
 #: 300 ms of GEMMs per synthesis at 8 betas, 150 ms at 32, measured on a 2-core EPYC), while
 #: the FFT, its gather and the output copy stay fastest on small chunks.
 GEMM_CHUNKS = 4
+
+
+#: Signals ``Z'`` (real batch columns) up to which the SO(3) analysis on the CPU puts the signals
+#: in the rows of its GEMMs, :math:`R_m[n]^T = X_{:, m, n}^T T_m[n]^T` (``[2Z', J] @ [J, R]``,
+#: both operands contiguous along the betas), rather than in the columns (``[R, J] @ [J, 2Z']``).
+#: With a few columns torch's MKL runs the first form several times faster on this project's
+#: 2-core EPYC (``so3_fft`` at b=64, one thread: 1, 2, 4 float32 signals 162, 200, 250 ms -> 49,
+#: 74, 106 ms; one float64 signal 217 -> 88 ms); from about 6 signals on, the copy of the bins
+#: with the betas innermost costs more than the GEMMs gain (8 float32 signals: 138 -> 208 ms).
+ROWS_MAX_SIGNALS = 4
+
+
+def _signals_as_rows(Zr: int, device: torch.device) -> bool:
+    """Whether the SO(3) analysis of ``Zr`` real signals contracts with the signals as rows
+    (:data:`ROWS_MAX_SIGNALS`; on the CPU only, where it was measured)."""
+    return device.type == "cpu" and Zr <= ROWS_MAX_SIGNALS
 
 
 def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> int:
