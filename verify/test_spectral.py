@@ -146,8 +146,8 @@ def test_so3_fft_chunks_agree(b_in, b_out, dtype, complex_input, monkeypatch):
 @pytest.mark.parametrize("Z", [1, 3])
 def test_so3_fft_signal_forms_agree(Z, b_in, b_out, dtype, complex_input, monkeypatch):
     """The torch backend's SO(3) analysis puts few signals in the rows of its GEMMs and more in
-    the columns (``ROWS_MAX_SIGNALS``): both forms give the same output and gradient, in one
-    block of betas and in blocks of one beta."""
+    the columns (``ROWS_MAX_SIGNALS``), in the forward and in its adjoint: both forms give the
+    same output and gradient, in one block of betas and in blocks of one beta."""
     from s2cnn.backends.torch import _so3
 
     s2cnn = checks.s2cnn
@@ -164,7 +164,7 @@ def test_so3_fft_signal_forms_agree(Z, b_in, b_out, dtype, complex_input, monkey
         with checks.set_backend("torch", only=True):
             out = s2cnn.so3_fft(x, b_out=b_out)
         results.append((out.detach(), *torch.autograd.grad(out, x, g)))
-    assert forms == [False, True, True, False]  # the forward's form, in turn (the backward has one)
+    assert forms == [False, False, True, True, True, True, False, False]  # forward, then its adjoint
     for other in results[1:]:
         for one, two in zip(results[0], other, strict=True):
             assert checks.rel_l2(two, one) <= checks.tolerance("backend", dtype)

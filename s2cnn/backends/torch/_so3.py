@@ -142,8 +142,9 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
     :math:`\\bar X_{:, m, n} = T_m[n]^T g_m[n]` (zero outside the band rows) and :math:`A^H` the
     unnormalised inverse DFT over both axes of the bins padded with zeros: ``ifft`` over ``m``,
     then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
-    twice, for its conjugate). By blocks of betas as the forward, the FFTs by chunks; its own
-    backward is :class:`_So3Analysis`."""
+    twice, for its conjugate). By blocks of betas as the forward, the FFTs by chunks, and with
+    few signals (:func:`_signals_as_rows`) as the rows of the GEMMs, :math:`\bar X^T = g^T T`,
+    as there; its own backward is :class:`_So3Analysis`."""
 
     @staticmethod
     def forward(ctx, g: torch.Tensor, nl: int, Zr: int, nb: int) -> torch.Tensor:
@@ -155,21 +156,32 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
         half = torch.full((nl, 1, 1), 0.5, dtype=g.dtype, device=g.device)  # over n, then (j, Z')
         half[0] = 1.0
         outside = sorted(set(range(nb)) - {int(k) for k in plan.band_rows})  # bins m outside the band: zero
+        by_rows = _signals_as_rows(Zr, g.device)
         step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, g.element_size(), g.device)
         store = torch.empty(nb * nl * block * Zr, dtype=cdt, device=g.device)  # reused
         for j0 in range(0, nb, block):
             J = min(block, nb - j0)
-            G = store[: nb * nl * J * Zr].view(nb, nl, J, Zr)  # [m, n, j, Z']
-            Gr = torch.view_as_real(G).view(nb, nl, J, 2 * Zr)
-            for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
-                torch.bmm(t[:, :, j0 : j0 + J].transpose(1, 2), r, out=Gr[k])
+            if by_rows:  # signals as rows: [m, n, (Z', re/im), j], X^T = g^T T
+                Gr = torch.view_as_real(store[: nb * nl * J * Zr]).view(nb, nl, 2 * Zr, J)
+                for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
+                    torch.bmm(r.transpose(1, 2), t[:, :, j0 : j0 + J], out=Gr[k])
+                G = Gr.view(nb, nl, Zr, 2, J)
+            else:  # [m, n, j, Z']
+                G = store[: nb * nl * J * Zr].view(nb, nl, J, Zr)
+                Gr = torch.view_as_real(G).view(nb, nl, J, 2 * Zr)
+                for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
+                    torch.bmm(t[:, :, j0 : j0 + J].transpose(1, 2), r, out=Gr[k])
             for m in outside:
                 G[m] = 0
             for s0 in range(0, J, step):  # inverse FFTs a chunk of betas at a time
                 Js = min(step, J - s0)
-                h = torch.fft.ifft(G[:, :, s0 : s0 + Js], dim=0, norm="forward") * half  # [alpha, n, j, Z']
-                y = torch.fft.irfft(h, n=nb, dim=1, norm="forward")  # [alpha, gamma, j, Z']
-                grad[:, j0 + s0 : j0 + s0 + Js] = y.permute(3, 2, 0, 1)
+                if by_rows:  # [m, n, Z', j] complex
+                    Gs = torch.complex(G[:, :, :, 0, s0 : s0 + Js], G[:, :, :, 1, s0 : s0 + Js])
+                else:  # [m, n, j, Z']
+                    Gs = G[:, :, s0 : s0 + Js]
+                h = torch.fft.ifft(Gs, dim=0, norm="forward") * half  # [alpha, n, ...]
+                y = torch.fft.irfft(h, n=nb, dim=1, norm="forward")  # [alpha, gamma, ...]
+                grad[:, j0 + s0 : j0 + s0 + Js] = y.permute(2, 3, 0, 1) if by_rows else y.permute(3, 2, 0, 1)
         return grad
 
     @staticmethod
