@@ -143,7 +143,7 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
     unnormalised inverse DFT over both axes of the bins padded with zeros: ``ifft`` over ``m``,
     then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
     twice, for its conjugate). By blocks of betas as the forward, the FFTs by chunks, and with
-    few signals (:func:`_signals_as_rows`) as the rows of the GEMMs, :math:`\bar X^T = g^T T`,
+    few signals (:func:`_signals_as_rows`) as the rows of the GEMMs, :math:`\\bar X^T = g^T T`,
     as there; its own backward is :class:`_So3Analysis`."""
 
     @staticmethod
