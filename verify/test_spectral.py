@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+
 import pytest
 import torch
 
@@ -97,6 +99,12 @@ def test_batch_axes_are_kept():
     assert s2cnn.so3_ifft(s2cnn.so3_fft(y)).shape == (6, 6, 6)
 
 
+def _rows_max(n: int) -> collections.defaultdict:
+    """A stand-in for ``_so3.ROWS_MAX_SIGNALS``: the same limit ``n`` for every direction and
+    precision (0: signals always in the columns of the GEMMs; huge: always in the rows)."""
+    return collections.defaultdict(lambda: n)
+
+
 def _assert_chunks_agree(fn, x, g, dtype, monkeypatch, budget=("_so3", "CHUNK_BYTES")):
     """``fn(x)`` and its gradient along ``g`` on the torch backend, with the whole grid in one
     chunk and with one beta (or signal) per chunk (the byte budget ``budget``, a module of the
@@ -159,7 +167,7 @@ def test_so3_fft_signal_forms_agree(Z, b_in, b_out, dtype, complex_input, monkey
     monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
     results = []
     for rows_max, chunk_bytes in [(0, 1 << 40), (1 << 30, 1 << 40), (1 << 30, 1), (0, 1)]:
-        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", rows_max)
+        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
         monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
         with checks.set_backend("torch", only=True):
             out = s2cnn.so3_fft(x, b_out=b_out)
@@ -180,7 +188,7 @@ def test_so3_fft_gradcheck_chunked(b_in, b_out, complex_input, rows_max, monkeyp
     from s2cnn.backends.torch import _so3
 
     monkeypatch.setattr(_so3, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", rows_max)
+    monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
     dtype = torch.complex128 if complex_input else torch.float64
     x = torch.randn(1, 2 * b_in, 2 * b_in, 2 * b_in, dtype=dtype, requires_grad=True)
     with checks.set_backend("torch", only=True):
@@ -189,10 +197,45 @@ def test_so3_fft_gradcheck_chunked(b_in, b_out, complex_input, rows_max, monkeyp
 
 
 @pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b_in,b_out", [(4, 4), (3, 5), (5, 3)])
+@pytest.mark.parametrize("Z", [1, 3])
+def test_so3_ifft_signal_forms_agree(Z, b_in, b_out, dtype, op, monkeypatch):
+    """The torch backend's SO(3) synthesis puts few signals in the rows of its GEMMs and more in
+    the columns (``ROWS_MAX_SIGNALS``), in the forward and in its adjoint: both forms give the
+    same output and gradient, in one block of betas and in blocks of one beta."""
+    from s2cnn.backends.torch import _so3
+
+    s2cnn = checks.s2cnn
+    cdt = checks._COMPLEX[dtype]
+    F = torch.randn(checks.so3_nspec(b_in), Z, dtype=cdt, requires_grad=True)
+    g = torch.randn(Z, 2 * b_out, 2 * b_out, 2 * b_out, dtype=cdt if op == "so3_ifft" else dtype)
+    forms = []
+    choose = _so3._signals_as_rows
+    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
+    results = []
+    for rows_max, chunk_bytes in [(0, 1 << 40), (1 << 30, 1 << 40), (1 << 30, 1), (0, 1)]:
+        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
+        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
+        with checks.set_backend("torch", only=True):
+            out = getattr(s2cnn, op)(F, b_out=b_out)
+        results.append((out.detach(), *torch.autograd.grad(out, F, g)))
+    assert forms == [False, False, True, True, True, True, False, False]  # forward, then its adjoint
+    for other in results[1:]:
+        for one, two in zip(results[0], other, strict=True):
+            assert checks.rel_l2(two, one) <= checks.tolerance("backend", dtype)
+
+
+@pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])
+@pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 @pytest.mark.parametrize("b_in,b_out", [(3, 5), (5, 3)])
-def test_so3_ifft_gradcheck_bandwidth_change(b_in, b_out, op):
+def test_so3_ifft_gradcheck_bandwidth_change(b_in, b_out, op, rows_max, monkeypatch):
     """The hand-written backward of the SO(3) synthesis against finite differences, with up-
-    and down-sampling (gradcheck's own tolerances)."""
+    and down-sampling (gradcheck's own tolerances), with the signals in the columns or in the
+    rows of the GEMMs."""
+    from s2cnn.backends.torch import _so3
+
+    monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
     F = torch.randn(checks.so3_nspec(b_in), 2, dtype=torch.complex128, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: getattr(checks.s2cnn, op)(t, b_out=b_out), (F,), eps=1e-6, atol=1e-6)
 
@@ -208,10 +251,15 @@ def test_so3_ifft_real_is_the_real_part(b_in, b_out, dtype):
     assert checks.rel_l2(got, s2cnn.so3_ifft(F, b_out=b_out).real) <= checks.tolerance("backend", dtype)
 
 
+@pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])
 @pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
-def test_so3_synthesis_twice_differentiable(op):
+def test_so3_synthesis_twice_differentiable(op, rows_max, monkeypatch):
     """The hand-written backward of the torch backend's SO(3) synthesis is itself
-    differentiable (a Function whose backward is the synthesis): gradgradcheck."""
+    differentiable (a Function whose backward is the synthesis): gradgradcheck, with the signals
+    in the columns or in the rows of the GEMMs."""
+    from s2cnn.backends.torch import _so3
+
+    monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
     F = torch.randn(checks.so3_nspec(2), 1, dtype=torch.complex128, requires_grad=True)
     with checks.set_backend("torch", only=True):
         assert torch.autograd.gradgradcheck(lambda t: getattr(checks.s2cnn, op)(t, b_out=3), (F,))

@@ -10,9 +10,9 @@ bins with ``n >= 0``, copied to the layout ``[beta, m, n, Z]`` (batch innermost)
 betas; each row ``m`` of the FFT grid then accumulates the block's part of the GEMM
 ``[nl, nl-|m|, 2b] @ [nl, 2b, 2Z]`` over its ``n`` (real and imaginary parts interleaved,
 quadrature weights in the table); the orders ``n < 0`` follow by
-:math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. With at most :data:`ROWS_MAX_SIGNALS` signals
-on the CPU, the bins go to ``[m, n, 2Z, beta]`` instead and the signals are the rows of the
-GEMMs, ``[nl, 2Z, 2b] @ [nl, 2b, nl-|m|]``. That is three quarters of the
+:math:`F_{-m,-n} = (-1)^{m-n}\\overline{F_{mn}}`. With few signals on the CPU
+(:data:`ROWS_MAX_SIGNALS`), the bins go to ``[m, n, 2Z, beta]`` instead and the signals are the
+rows of the GEMMs, ``[nl, 2Z, 2b] @ [nl, 2b, nl-|m|]``. That is three quarters of the
 :math:`\\sum_l (2l+1)^2 \\cdot 2b` multiply-adds per complex batch column of the direct
 contraction (half, plus the padding of the rows), with no gather of the data.
 
@@ -20,7 +20,9 @@ Inverse (:class:`_So3Synthesis`): for each ring ``L`` of the half plane ``H``, t
 ``[Q_L, J, nl-L] @ [Q_L, nl-L, 2Z]`` synthesise its pairs and, with the same table, their
 mirrors (:math:`d_{-m,-n} = (-1)^{m-n} d_{mn}`) on a chunk ``J`` of betas; one gather puts the
 ``[J, 2Z]`` blocks in FFT-grid order and ``ifft2`` over ``(m, n)`` writes that chunk of the
-grid. The backward is the adjoint, written out, chunk by chunk as well.
+grid (with few signals, :data:`ROWS_MAX_SIGNALS`, the GEMMs ``[Q_L, 2Z, nl-L] @ [Q_L, nl-L, J]``
+write ``[2Z, J]`` blocks and the gather takes ``[Z, J]`` rows). The backward is the adjoint,
+written out, chunk by chunk as well.
 
 The big intermediates of one-shot transforms are the size of the grid; on Linux, glibc returns
 such blocks to the system on every free, so each call page-faults them in again (on a small
@@ -94,7 +96,7 @@ class _So3Analysis(torch.autograd.Function):
         ctx.nl, ctx.Zr, ctx.nb = nl, Zr, nb
         plan, tables = _analysis_plan(nb, nl, xr)
         rows = sum(t.shape[0] * t.shape[1] for t in tables)
-        by_rows = _signals_as_rows(Zr, xr.device)
+        by_rows = _signals_as_rows(Zr, xr, "analysis")
         acc = xr.new_zeros(rows * 2 * Zr)  # the GEMM accumulator
         if by_rows:  # per band row m: [n, 2Z', r]
             sizes = [t.shape[0] * t.shape[1] * 2 * Zr for t in tables]
@@ -156,7 +158,7 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
         half = torch.full((nl, 1, 1), 0.5, dtype=g.dtype, device=g.device)  # over n, then (j, Z')
         half[0] = 1.0
         outside = sorted(set(range(nb)) - {int(k) for k in plan.band_rows})  # bins m outside the band: zero
-        by_rows = _signals_as_rows(Zr, g.device)
+        by_rows = _signals_as_rows(Zr, g, "analysis")
         step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, g.element_size(), g.device)
         store = torch.empty(nb * nl * block * Zr, dtype=cdt, device=g.device)  # reused
         for j0 in range(0, nb, block):
@@ -271,20 +273,25 @@ CHUNK_BYTES = 16 << 20
 GEMM_CHUNKS = 4
 
 
-#: Signals ``Z'`` (real batch columns) up to which the SO(3) analysis on the CPU puts the signals
-#: in the rows of its GEMMs, :math:`R_m[n]^T = X_{:, m, n}^T T_m[n]^T` (``[2Z', J] @ [J, R]``,
-#: both operands contiguous along the betas), rather than in the columns (``[R, J] @ [J, 2Z']``).
-#: With a few columns torch's MKL runs the first form several times faster on this project's
-#: 2-core EPYC (``so3_fft`` at b=64, one thread: 1, 2, 4 float32 signals 162, 200, 250 ms -> 49,
-#: 74, 106 ms; one float64 signal 217 -> 88 ms); from about 6 signals on, the copy of the bins
-#: with the betas innermost costs more than the GEMMs gain (8 float32 signals: 138 -> 208 ms).
-ROWS_MAX_SIGNALS = 4
+#: Signals up to which the SO(3) transforms on the CPU put the signals in the rows of their
+#: GEMMs rather than in the columns, by direction and real precision (bytes): the analysis
+#: :math:`R_m[n]^T = X_{:, m, n}^T T_m[n]^T` (``[2Z', J] @ [J, R]``, both operands contiguous
+#: along the betas) instead of ``[R, J] @ [J, 2Z']``, the synthesis ``[2Z, K] @ [K, J]`` instead
+#: of ``[J, K] @ [K, 2Z]``, and their adjoints alike. With a few columns torch's MKL runs the
+#: first forms several times faster on this project's 2-core EPYC; with more, the copies into
+#: and out of the betas-innermost order cost more than the GEMMs gain. At b=64, one thread,
+#: columns -> rows (``benchmarks/LOG.md``): ``so3_fft`` of 1 / 2 / 4 float32 signals 162 / 200 /
+#: 250 -> 49 / 74 / 106 ms, of 4 float64 408 -> 250 ms, of 8 float32 138 -> 208 ms;
+#: ``so3_ifft`` of 1 complex64 signal 134 -> 65 ms, of 4 complex128 forward+backward 819 -> 787
+#: and 825 -> 933 ms (level), of 1 complex128 171 -> 111 ms.
+ROWS_MAX_SIGNALS = {("analysis", 4): 4, ("analysis", 8): 4, ("synthesis", 4): 4, ("synthesis", 8): 1}
 
 
-def _signals_as_rows(Zr: int, device: torch.device) -> bool:
-    """Whether the SO(3) analysis of ``Zr`` real signals contracts with the signals as rows
+def _signals_as_rows(Z: int, like: torch.Tensor, direction: str) -> bool:
+    """Whether an SO(3) transform (``direction``: ``"analysis"`` or ``"synthesis"``, and each
+    one's adjoint) of ``Z`` signals of ``like``'s precision puts them in the rows of its GEMMs
     (:data:`ROWS_MAX_SIGNALS`; on the CPU only, where it was measured)."""
-    return device.type == "cpu" and Zr <= ROWS_MAX_SIGNALS
+    return like.device.type == "cpu" and Z <= ROWS_MAX_SIGNALS[direction, like.real.element_size()]
 
 
 def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> int:
@@ -366,29 +373,41 @@ class _So3Synthesis(torch.autograd.Function):
         out = x.new_empty(nb, Z, nb, nb, dtype=F.dtype if real else x.dtype)  # [beta, Z, alpha, gamma]
         step, block = _blocks(nb, slots + 1, Z, F.element_size(), x.device)
         store = F.new_empty((slots + 1) * block * 2 * Z)  # one GEMM block, reused
+        by_rows = _signals_as_rows(Z, x, "synthesis")
         for j0 in range(0, nb, block):
             J = min(block, nb - j0)
-            B = store[: (slots + 1) * J * 2 * Z].view(slots + 1, J, 2 * Z)
+            # [slot, j, (Z, re/im)], or with few signals [slot, (Z, re/im), j]: B_q^T = F_q^T T_q
+            B = store[: (slots + 1) * J * 2 * Z].view(slots + 1, *((2 * Z, J) if by_rows else (J, 2 * Z)))
             B[slots].zero_()
             for t, r, q0 in zip(tables, rhs, plan.ring_start, strict=True):
-                tT = t[:, :, j0 : j0 + J].transpose(1, 2)  # [Q_L, J, nl - L]
+                tj = t[:, :, j0 : j0 + J]  # [Q_L, nl - L, J]
                 q1 = q0 + t.shape[0]
-                torch.bmm(tT, r[:, :, 0], out=B[q0:q1])
-                if not real:
-                    torch.bmm(tT, r[:, :, 1], out=B[Q + q0 : Q + q1])
-            G = torch.view_as_complex(B.view(slots + 1, J, Z, 2)).view(slots + 1, J * Z)
-            if real:
-                torch.conj_physical(G.index_select(0, plan.conj_slots), out=G[Q:slots])
+                for h, (s0, s1) in enumerate([(q0, q1)] if real else [(q0, q1), (Q + q0, Q + q1)]):
+                    if by_rows:
+                        torch.bmm(r[:, :, h].transpose(1, 2), tj, out=B[s0:s1])
+                    else:
+                        torch.bmm(tj.transpose(1, 2), r[:, :, h], out=B[s0:s1])
+            if not by_rows:
+                G = torch.view_as_complex(B.view(slots + 1, J, Z, 2)).view(slots + 1, J * Z)
+                if real:
+                    torch.conj_physical(G.index_select(0, plan.conj_slots), out=G[Q:slots])
             for s0 in range(0, J, step):  # FFT chunks of the block
                 Js = min(step, J - s0)
-                Gs = G[:, s0 * Z : (s0 + Js) * Z]
+                if by_rows:  # [slot, Z, j] complex
+                    Bp = B.view(slots + 1, Z, 2, J)[..., s0 : s0 + Js]
+                    Gs = torch.complex(Bp[:, :, 0], Bp[:, :, 1])
+                    if real:
+                        torch.conj_physical(Gs.index_select(0, plan.conj_slots), out=Gs[Q:slots])
+                    inner = (Z, Js)
+                else:  # [slot, (j, Z)]
+                    Gs, inner = G[:, s0 * Z : (s0 + Js) * Z], (Js, Z)
                 if real:
-                    Gs = Gs.index_select(0, plan.half_index).view(nb, b_out + 1, Js, Z)  # [m, n >= 0, j, Z]
+                    Gs = Gs.index_select(0, plan.half_index).view(nb, b_out + 1, *inner)  # [m, n >= 0, ...]
                     y = torch.fft.irfft2(Gs, s=(nb, nb), dim=(0, 1), norm="forward")
                 else:
-                    Gs = Gs.index_select(0, plan.grid_index).view(nb, nb, Js, Z)  # [m, n, j, Z]
+                    Gs = Gs.index_select(0, plan.grid_index).view(nb, nb, *inner)  # [m, n, ...]
                     y = torch.fft.ifft2(Gs, dim=(0, 1), norm="forward")
-                out[j0 + s0 : j0 + s0 + Js] = y.permute(2, 3, 0, 1)
+                out[j0 + s0 : j0 + s0 + Js] = y.permute(3, 2, 0, 1) if by_rows else y.permute(2, 3, 0, 1)
         ctx.shape = (x.shape[0], b_out, real)
         return out  # [beta, Z, alpha, gamma]: no view (a custom Function's view forbids in-place use)
 
@@ -419,25 +438,46 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
         rows = sum(plan.row_sizes)
         acc = g.new_zeros(2, rows, 2 * Z, dtype=g.real.dtype)
         shapes = [t.shape[:2] for t in tables]
-        own, mirror = ([a.unflatten(0, q) for a, q in zip(h.split(plan.row_sizes), shapes, strict=True)] for h in acc)
+        by_rows = _signals_as_rows(Z, g, "synthesis")
+        if by_rows:  # few signals as the rows of the GEMMs: per ring [Q_L, 2Z, nl - L], into acc at the end
+            accT = g.new_zeros(2, rows * 2 * Z, dtype=g.real.dtype)
+            sizes = [n * 2 * Z for n in plan.row_sizes]
+            own, mirror = ([a.view(q[0], 2 * Z, q[1]) for a, q in zip(h.split(sizes), shapes, strict=True)]
+                           for h in accT)
+        else:
+            own, mirror = ([a.unflatten(0, q) for a, q in zip(h.split(plan.row_sizes), shapes, strict=True)]
+                           for h in acc)
         step, block = _blocks(nb, nslots + 1, Z, own[0].element_size(), g.device)
         store = g.new_empty(nslots * block * Z, dtype=torch.promote_types(g.dtype, torch.complex64))  # reused
         for j0 in range(0, nb, block):
             J = min(block, nb - j0)
-            Bc = store[: nslots * J * Z].view(nslots, J, Z)  # [slots, j, Z]
+            # [slots, j, Z] complex, or with few signals [slots, (Z, re/im), j] real
+            Bc = store[: nslots * J * Z]
+            Bc = torch.view_as_real(Bc).view(nslots, Z, 2, J) if by_rows else Bc.view(nslots, J, Z)
             for s0 in range(0, J, step):  # FFT chunks of the block
                 Js = min(step, J - s0)
                 G = fft2(g[j0 + s0 : j0 + s0 + Js].contiguous(), dim=(-2, -1)).view(Js * Z, nbins)
                 # rows of the transposed view: 3x faster here than gathering columns, then transposing
-                Bc[:, s0 : s0 + Js] = G.t().index_select(0, bins).view(nslots, Js, Z)
+                Gt = G.t().index_select(0, bins).view(nslots, Js, Z)
+                if by_rows:
+                    Bc[:, :, 0, s0 : s0 + Js] = Gt.real.transpose(1, 2)
+                    Bc[:, :, 1, s0 : s0 + Js] = Gt.imag.transpose(1, 2)
+                else:
+                    Bc[:, s0 : s0 + Js] = Gt
             if not real:
                 Bc[plan.lost_slots] = 0  # slots that no bin receives get no gradient
-            B = torch.view_as_real(Bc).view(nslots, J, 2 * Z)
+            B = Bc.view(nslots, 2 * Z, J) if by_rows else torch.view_as_real(Bc).view(nslots, J, 2 * Z)
             for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
                 q1, tj = q0 + t.shape[0], t[:, :, j0 : j0 + J]
-                a_own.baddbmm_(tj, B[q0:q1])
-                if not real:
-                    a_mirror.baddbmm_(tj, B[Q + q0 : Q + q1])
+                for a, (s0, s1) in [(a_own, (q0, q1))] + ([] if real else [(a_mirror, (Q + q0, Q + q1))]):
+                    if by_rows:
+                        a.baddbmm_(B[s0:s1], tj.transpose(1, 2))
+                    else:
+                        a.baddbmm_(tj, B[s0:s1])
+        if by_rows:
+            for h, parts in ((0, own), (1, mirror)):
+                for a, rr in zip(parts, acc[h].split(plan.row_sizes), strict=True):
+                    rr.view(a.shape[0], a.shape[2], 2 * Z).copy_(a.transpose(1, 2))
         C = torch.view_as_complex(acc.view(2, rows, Z, 2))
         if real:  # the mirrors' right-hand sides are the conjugates (none where no bin receives the slot)
             torch.conj_physical(C[0], out=C[1])
