@@ -336,7 +336,10 @@ class _So3Synthesis(torch.autograd.Function):
     ``(m, n)`` axes writes that chunk of the output. Every temporary is the size of a block or
     a chunk (:data:`GEMM_CHUNKS`, :data:`CHUNK_BYTES`), not of the grid: the grid-sized blocks
     of a one-shot version (GEMM output, grid, transpose) cost page faults on every call, more
-    than their arithmetic on a small CPU.
+    than their arithmetic on a small CPU. Few signals (:func:`_signals_as_rows`): the GEMMs
+    ``[Q_L, 2Z, nl-L] @ [Q_L, nl-L, |J|]`` fill a ``[2Q + 1, 2Z, |J|]`` buffer, and each chunk
+    is made complex (``torch.complex`` of its real and imaginary rows) before the gather into
+    ``[(m, n), (Z, j)]``.
 
     Real part (``real=True``): :math:`\\mathrm{Re}\\, \\mathrm{ifft2}(G) = \\mathrm{irfft2}(G_h)` with
     :math:`G_h(k) = (G(k) + \\overline{G(-k)}) / 2`. The bins of a pair and of its mirror come
