@@ -385,11 +385,11 @@ class _So3Synthesis(torch.autograd.Function):
             for t, r, q0 in zip(tables, rhs, plan.ring_start, strict=True):
                 tj = t[:, :, j0 : j0 + J]  # [Q_L, nl - L, J]
                 q1 = q0 + t.shape[0]
-                for h, (s0, s1) in enumerate([(q0, q1)] if real else [(q0, q1), (Q + q0, Q + q1)]):
+                for h, (lo, hi) in enumerate([(q0, q1)] if real else [(q0, q1), (Q + q0, Q + q1)]):
                     if by_rows:
-                        torch.bmm(r[:, :, h].transpose(1, 2), tj, out=B[s0:s1])
+                        torch.bmm(r[:, :, h].transpose(1, 2), tj, out=B[lo:hi])
                     else:
-                        torch.bmm(tj.transpose(1, 2), r[:, :, h], out=B[s0:s1])
+                        torch.bmm(tj.transpose(1, 2), r[:, :, h], out=B[lo:hi])
             if not by_rows:
                 G = torch.view_as_complex(B.view(slots + 1, J, Z, 2)).view(slots + 1, J * Z)
                 if real:
@@ -472,13 +472,13 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
             B = Bc.view(nslots, 2 * Z, J) if by_rows else torch.view_as_real(Bc).view(nslots, J, 2 * Z)
             for t, q0, a_own, a_mirror in zip(tables, plan.ring_start, own, mirror, strict=True):
                 q1, tj = q0 + t.shape[0], t[:, :, j0 : j0 + J]
-                for a, (s0, s1) in [(a_own, (q0, q1))] + ([] if real else [(a_mirror, (Q + q0, Q + q1))]):
+                for a, (lo, hi) in [(a_own, (q0, q1))] + ([] if real else [(a_mirror, (Q + q0, Q + q1))]):
                     if by_rows:
-                        a.baddbmm_(B[s0:s1], tj.transpose(1, 2))
+                        a.baddbmm_(B[lo:hi], tj.transpose(1, 2))
                     else:
-                        a.baddbmm_(tj, B[s0:s1])
-        if by_rows:
-            for h, parts in ((0, own), (1, mirror)):
+                        a.baddbmm_(tj, B[lo:hi])
+        if by_rows:  # (a real synthesis fills the mirrors' half from its own below)
+            for h, parts in ((0, own),) if real else ((0, own), (1, mirror)):
                 for a, rr in zip(parts, acc[h].split(plan.row_sizes), strict=True):
                     rr.view(a.shape[0], a.shape[2], 2 * Z).copy_(a.transpose(1, 2))
         C = torch.view_as_complex(acc.view(2, rows, Z, 2))
