@@ -61,27 +61,20 @@ def floor_calls(space: str, verb: str, b: int, Z: int, dtype: str, device: str =
     dims = (-1,) if space == "s2" else (-2, -1)
     grid = (Z,) + (nb,) * (2 if space == "s2" else 3)
     gen = torch.Generator(device="cpu").manual_seed(b)
-    if verb == "fft":
+    if verb == "fft":  # the real grid
         x = torch.randn(grid, generator=gen, dtype=_REAL[dtype]).to(device)
-
-        def fft():
-            y = torch.fft.rfftn(x, dim=dims)
-            sync()
-            return y
-    elif verb == "ifft":
+        op, kw, name = torch.fft.rfftn, {}, "rfftn"
+    elif verb == "ifft":  # the complex grid
         x = torch.randn(grid, generator=gen, dtype=_COMPLEX[dtype]).to(device)
-
-        def fft():
-            y = torch.fft.ifftn(x, dim=dims)
-            sync()
-            return y
-    else:
+        op, kw, name = torch.fft.ifftn, {}, "ifftn"
+    else:  # the half spectrum of a real grid
         x = torch.randn(grid[:-1] + (b + 1,), generator=gen, dtype=_COMPLEX[dtype]).to(device)
+        op, kw, name = torch.fft.irfftn, {"s": (nb, nb)}, "irfftn"
 
-        def fft():
-            y = torch.fft.irfftn(x, s=(nb, nb), dim=dims)
-            sync()
-            return y
+    def fft():
+        y = op(x, dim=dims, **kw)
+        sync()
+        return y
 
     P, C = contraction_rows(space, b), (Z if verb == "ifft_real" else 2 * Z)
     A = torch.randn(P, nb, generator=gen, dtype=_REAL[dtype]).to(device)
@@ -92,8 +85,7 @@ def floor_calls(space: str, verb: str, b: int, Z: int, dtype: str, device: str =
         sync()
         return y
 
-    fname = {"fft": "rfftn", "ifft": "ifftn", "ifft_real": "irfftn"}[verb]
-    return fft, gemm, f"{fname} + gemm [{P}, {nb}] @ [{nb}, {C}]"
+    return fft, gemm, f"{name} + gemm [{P}, {nb}] @ [{nb}, {C}]"
 
 
 def interleaved_ratio(ours: Callable[[], object], floor: Callable[[], object], budget: float = 2.0,

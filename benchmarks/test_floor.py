@@ -27,6 +27,7 @@ def test_floor_calls_shapes(space, verb):
     P = contraction_rows(space, b)
     assert g.shape == (P, Z if verb == "ifft_real" else 2 * Z) and g.dtype == torch.float32
     assert f"[{P}, {2 * b}]" in what
+    assert what.startswith({"fft": "rfftn + ", "ifft": "ifftn + ", "ifft_real": "irfftn + "}[verb])
 
 
 def test_floor_calls_reject_bad_cases():
