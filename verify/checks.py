@@ -141,11 +141,11 @@ def _reference_products(op: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def reference_output(op: str, b: int) -> np.ndarray:
+def reference_output(op: str, b: int, batch: int = 2) -> np.ndarray:
     """The float64 reference result of ``op`` on :func:`op_inputs` (cached per case)."""
     import reference
 
-    args = op_inputs(op, b)
+    args = op_inputs(op, b, batch)
     if op in PRODUCTS:
         return _reference_products(op, *args)
     if op == "so3_ifft_real":
@@ -164,11 +164,14 @@ def _run(op: str, args: Iterable[np.ndarray], dtype: torch.dtype, backend: str, 
 # Checks
 
 
-def check_reference(op: str, b: int, dtype: torch.dtype, backend: str = "torch", device: str = "cpu") -> Row:
-    """Relative L2 error of ``op`` on ``backend`` against the float64 reference direct sums."""
-    out = _run(op, op_inputs(op, b), dtype, backend, device)
-    err = rel_l2(out, torch.from_numpy(reference_output(op, b)))
-    return Row(f"reference:{op}", backend, device, _dtype_name(dtype), b, err, tolerance("reference", dtype))
+def check_reference(op: str, b: int, dtype: torch.dtype, backend: str = "torch", device: str = "cpu",
+                    batch: int = 2) -> Row:
+    """Relative L2 error of ``op`` on ``backend`` against the float64 reference direct sums, on
+    ``batch`` signals (named in the check when it is not the default 2)."""
+    out = _run(op, op_inputs(op, b, batch), dtype, backend, device)
+    err = rel_l2(out, torch.from_numpy(reference_output(op, b, batch)))
+    name = f"reference:{op}" + ("" if batch == 2 else f"(batch={batch})")
+    return Row(name, backend, device, _dtype_name(dtype), b, err, tolerance("reference", dtype))
 
 
 def check_roundtrip(space: str, b: int, dtype: torch.dtype, backend: str = "torch", device: str = "cpu") -> Row:
@@ -448,6 +451,12 @@ def check_relu_delta(b: int, depth: int, backend: str = "torch", device: str = "
 # Case lists (the report runs all of them; the pytest suites parametrize over the same lists)
 
 REFERENCE_BANDWIDTHS = tuple(range(1, 11))
+#: The SO(3) transforms against the reference on other batches too: the torch backend's CPU path
+#: takes a different GEMM form for few signals (``ROWS_MAX_SIGNALS`` in its ``_so3``), so one
+#: signal (rows form everywhere) and six (columns form everywhere) are both checked.
+SO3_TRANSFORMS = ("so3_fft", "so3_ifft", "so3_ifft_real")
+BATCH_BANDWIDTHS = (3, 6)
+REFERENCE_BATCHES = (1, 6)
 ROUNDTRIP_BANDWIDTHS = (1, 2, 3, 8, 16, 32, 64)
 ADJOINT_BANDWIDTHS = (2, 5, 9)
 GRADCHECK_BANDWIDTHS = (1, 2, 3)
@@ -469,6 +478,9 @@ def all_checks(device: str = "cpu", quick: bool = False) -> list[Callable[[], Ro
             for op in OPS:
                 for b in ref_bs:
                     thunks.append(functools.partial(check_reference, op, b, dtype, backend, device))
+                for b in BATCH_BANDWIDTHS if op in SO3_TRANSFORMS else ():
+                    for batch in REFERENCE_BATCHES:
+                        thunks.append(functools.partial(check_reference, op, b, dtype, backend, device, batch))
                 for b in ADJOINT_BANDWIDTHS:
                     thunks.append(functools.partial(check_adjoint, op, b, dtype, backend, device))
                 if backend != "torch":

@@ -25,6 +25,24 @@ def test_against_reference(op, b, dtype, device):
     _assert(checks.check_reference(op, b, dtype, "torch", device))
 
 
+@pytest.mark.parametrize("batch", checks.REFERENCE_BATCHES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("b", checks.BATCH_BANDWIDTHS)
+@pytest.mark.parametrize("op", checks.SO3_TRANSFORMS)
+def test_against_reference_other_batches(op, b, dtype, batch, device, monkeypatch):
+    """The SO(3) transforms on one signal and on six: the torch backend's CPU path puts few
+    signals in the rows of its GEMMs (one signal) and more in the columns (six); both forms
+    meet the reference."""
+    from s2cnn.backends.torch import _so3
+
+    forms = []
+    choose = _so3._signals_as_rows
+    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
+    _assert(checks.check_reference(op, b, dtype, "torch", device, batch))
+    if torch.device(device).type == "cpu":
+        assert forms == [batch == 1]
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("b", checks.ROUNDTRIP_BANDWIDTHS)
 @pytest.mark.parametrize("space", ["s2", "so3"])
