@@ -33,11 +33,8 @@ def test_against_reference_other_batches(op, b, dtype, batch, device, monkeypatc
     """The SO(3) transforms on one signal and on six: the torch backend's CPU path puts few
     signals in the rows of its GEMMs (one signal) and more in the columns (six); both forms
     meet the reference."""
-    from s2cnn.backends.torch import _so3
 
-    forms = []
-    choose = _so3._signals_as_rows
-    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
+    forms = _record_forms(monkeypatch)
     _assert(checks.check_reference(op, b, dtype, "torch", device, batch))
     if torch.device(device).type == "cpu":
         assert forms == [batch == 1]
@@ -123,6 +120,37 @@ def _rows_max(n: int) -> collections.defaultdict:
     return collections.defaultdict(lambda: n)
 
 
+def _record_forms(monkeypatch) -> list:
+    """The list that records, call by call, whether the torch backend's SO(3) transforms put
+    the signals in the rows of their GEMMs (``_so3._signals_as_rows``)."""
+    from s2cnn.backends.torch import _so3
+
+    forms = []
+    choose = _so3._signals_as_rows
+    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
+    return forms
+
+
+def _assert_signal_forms_agree(fn, x, g, dtype, monkeypatch):
+    """``fn(x)`` and its gradient along ``g`` with the signals in the columns of the SO(3) GEMMs
+    and in their rows, each in one block of betas and in blocks of one beta, agree within the
+    backend tolerance; the forward and its adjoint take the form asked for."""
+    from s2cnn.backends.torch import _so3
+
+    forms = _record_forms(monkeypatch)
+    results = []
+    for rows_max, chunk_bytes in [(0, 1 << 40), (1 << 30, 1 << 40), (1 << 30, 1), (0, 1)]:
+        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
+        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
+        with checks.set_backend("torch", only=True):
+            out = fn(x)
+        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
+    assert forms == [False, False, True, True, True, True, False, False]  # forward, then its adjoint
+    for other in results[1:]:
+        for one, two in zip(results[0], other, strict=True):
+            assert checks.rel_l2(two, one) <= checks.tolerance("backend", dtype)
+
+
 def _assert_chunks_agree(fn, x, g, dtype, monkeypatch, budget=("_so3", "CHUNK_BYTES")):
     """``fn(x)`` and its gradient along ``g`` on the torch backend, with the whole grid in one
     chunk and with one beta (or signal) per chunk (the byte budget ``budget``, a module of the
@@ -174,26 +202,12 @@ def test_so3_fft_signal_forms_agree(Z, b_in, b_out, dtype, complex_input, monkey
     """The torch backend's SO(3) analysis puts few signals in the rows of its GEMMs and more in
     the columns (``ROWS_MAX_SIGNALS``), in the forward and in its adjoint: both forms give the
     same output and gradient, in one block of betas and in blocks of one beta."""
-    from s2cnn.backends.torch import _so3
 
     s2cnn = checks.s2cnn
     x = torch.randn(Z, 2 * b_in, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
     x.requires_grad_()
     g = torch.randn(checks.so3_nspec(b_out), Z, dtype=checks._COMPLEX[dtype])
-    forms = []
-    choose = _so3._signals_as_rows
-    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
-    results = []
-    for rows_max, chunk_bytes in [(0, 1 << 40), (1 << 30, 1 << 40), (1 << 30, 1), (0, 1)]:
-        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
-        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
-        with checks.set_backend("torch", only=True):
-            out = s2cnn.so3_fft(x, b_out=b_out)
-        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
-    assert forms == [False, False, True, True, True, True, False, False]  # forward, then its adjoint
-    for other in results[1:]:
-        for one, two in zip(results[0], other, strict=True):
-            assert checks.rel_l2(two, one) <= checks.tolerance("backend", dtype)
+    _assert_signal_forms_agree(lambda t: s2cnn.so3_fft(t, b_out=b_out), x, g, dtype, monkeypatch)
 
 
 @pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])
@@ -222,26 +236,12 @@ def test_so3_ifft_signal_forms_agree(Z, b_in, b_out, dtype, op, monkeypatch):
     """The torch backend's SO(3) synthesis puts few signals in the rows of its GEMMs and more in
     the columns (``ROWS_MAX_SIGNALS``), in the forward and in its adjoint: both forms give the
     same output and gradient, in one block of betas and in blocks of one beta."""
-    from s2cnn.backends.torch import _so3
 
     s2cnn = checks.s2cnn
     cdt = checks._COMPLEX[dtype]
     F = torch.randn(checks.so3_nspec(b_in), Z, dtype=cdt, requires_grad=True)
     g = torch.randn(Z, 2 * b_out, 2 * b_out, 2 * b_out, dtype=cdt if op == "so3_ifft" else dtype)
-    forms = []
-    choose = _so3._signals_as_rows
-    monkeypatch.setattr(_so3, "_signals_as_rows", lambda *a: forms.append(choose(*a)) or forms[-1])
-    results = []
-    for rows_max, chunk_bytes in [(0, 1 << 40), (1 << 30, 1 << 40), (1 << 30, 1), (0, 1)]:
-        monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
-        monkeypatch.setattr(_so3, "CHUNK_BYTES", chunk_bytes)
-        with checks.set_backend("torch", only=True):
-            out = getattr(s2cnn, op)(F, b_out=b_out)
-        results.append((out.detach(), *torch.autograd.grad(out, F, g)))
-    assert forms == [False, False, True, True, True, True, False, False]  # forward, then its adjoint
-    for other in results[1:]:
-        for one, two in zip(results[0], other, strict=True):
-            assert checks.rel_l2(two, one) <= checks.tolerance("backend", dtype)
+    _assert_signal_forms_agree(lambda t: getattr(s2cnn, op)(t, b_out=b_out), F, g, dtype, monkeypatch)
 
 
 @pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])
