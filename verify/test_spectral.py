@@ -33,7 +33,6 @@ def test_against_reference_other_batches(op, b, dtype, batch, device, monkeypatc
     """The SO(3) transforms on one signal and on six: the torch backend's CPU path puts few
     signals in the rows of its GEMMs (one signal) and more in the columns (six); both forms
     meet the reference."""
-
     forms = _record_forms(monkeypatch)
     _assert(checks.check_reference(op, b, dtype, "torch", device, batch))
     if torch.device(device).type == "cpu":
@@ -202,7 +201,6 @@ def test_so3_fft_signal_forms_agree(Z, b_in, b_out, dtype, complex_input, monkey
     """The torch backend's SO(3) analysis puts few signals in the rows of its GEMMs and more in
     the columns (``ROWS_MAX_SIGNALS``), in the forward and in its adjoint: both forms give the
     same output and gradient, in one block of betas and in blocks of one beta."""
-
     s2cnn = checks.s2cnn
     x = torch.randn(Z, 2 * b_in, 2 * b_in, 2 * b_in, dtype=checks._COMPLEX[dtype] if complex_input else dtype)
     x.requires_grad_()
@@ -236,7 +234,6 @@ def test_so3_ifft_signal_forms_agree(Z, b_in, b_out, dtype, op, monkeypatch):
     """The torch backend's SO(3) synthesis puts few signals in the rows of its GEMMs and more in
     the columns (``ROWS_MAX_SIGNALS``), in the forward and in its adjoint: both forms give the
     same output and gradient, in one block of betas and in blocks of one beta."""
-
     s2cnn = checks.s2cnn
     cdt = checks._COMPLEX[dtype]
     F = torch.randn(checks.so3_nspec(b_in), Z, dtype=cdt, requires_grad=True)
