@@ -10,12 +10,19 @@
 #   1. identity: nvidia-smi, torch and cupy versions, asv's machine file (benchmarks.machine)
 #   2. the CUDA tests: pytest -m cuda on verify/ and benchmarks/ (benchmark timing disabled)
 #   3. python -m verify --device cuda            -> $OUT/verify-cuda.csv (the table: session.log)
-#   4. pytest-benchmark micro-benchmarks on the GPU targets -> $OUT/bench-cuda.json
-#   5. asv, --python=same, float32 on the GPU, both backends: the transforms' time_* at
-#      b = 64 and 128, then the layers' time_* and the GPU memory tracks at b = 64
-#      -> $OUT/asv-<machine>.json and $OUT/asv-machine.json, to commit under
-#      benchmarks/results/<machine>/
-# Files back: session.log, verify-cuda.csv, bench-cuda.json, asv-*.json (at most 8 files).
+#   4. asv, --python=same, float32 on the GPU, both backends: the transforms' time_* at
+#      b = 64 and 128
+#   5. python -m benchmarks.peers on the GPU, cuda backend: ours, the floor (cuFFT + one cuBLAS
+#      GEMM) and torch-harmonics, b = 64, 128 (S2) and 32, 64 (SO(3)), both precisions
+#      -> $OUT/peers-cuda-cuda.json (the tables: session.log)
+#   6. pytest-benchmark micro-benchmarks on the GPU targets -> $OUT/bench-cuda.json
+#   7. asv: the layers' time_* and the GPU memory tracks at b = 64
+#   8. the same peers run with the torch backend on the GPU -> $OUT/peers-cuda-torch.json
+#   9. asv: the transforms' track_floor_ratio at b = 64 and 128 (2 s of interleaved calls each)
+#   asv results -> $OUT/asv-<machine>.json and $OUT/asv-machine.json, to commit under
+#   benchmarks/results/<machine>/; the peers runs under benchmarks/results/peers/.
+# Files back: session.log, verify-cuda.csv, bench-cuda.json, peers-cuda-*.json, asv-*.json
+# (7 files; the device returns at most 8).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/results-tmp}
@@ -62,6 +69,8 @@ if [ ! -d .git ] && [ -f .whl/repo.bundle ]; then
     say "git: $(git rev-parse HEAD 2>&1) on $(git branch --show-current 2>&1)"
 fi
 [ -d .whl ] && $PY -m pip install -q --no-index --find-links .whl asv >> "$LOG" 2>&1
+# torch-harmonics without its dependencies: its pinned torch would replace the image's
+ls .whl/torch_harmonics-*.whl > /dev/null 2>&1 && $PY -m pip install -q --no-deps .whl/torch_harmonics-*.whl >> "$LOG" 2>&1
 $PY -m pip install -q --no-deps --no-build-isolation -e . >> "$LOG" 2>&1 || say "editable install failed: using PYTHONPATH"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 MACHINE=$($PY -m benchmarks.machine 2>> "$LOG" | tee -a "$LOG" | tail -n 1)
@@ -69,25 +78,38 @@ say "machine: ${MACHINE:-unknown}"
 
 step "cuda tests" 150 $PY -m pytest -p no:cacheprovider -q -m cuda --benchmark-disable verify benchmarks
 step "verify --device cuda" 120 $PY -m verify --device cuda --csv "$OUT/verify-cuda.csv"
-step "pytest-benchmark (GPU targets)" 90 $PY -m pytest -p no:cacheprovider -q -m cuda benchmarks \
-    --benchmark-json "$OUT/bench-cuda.json" --benchmark-max-time 0.5
-# asv saves a run's results when it ends: two short runs, so that a timeout loses only the second
+# asv saves a run's results when it ends: short runs, so that a timeout loses only the last
 asv_run() {
     step "asv $1" "$2" $PY -m asv run --python=same --set-commit-hash "$(git rev-parse HEAD)" \
         --machine "$MACHINE" --show-stderr -a rounds=1 -b "$3"
 }
+peers_run() {
+    step "peers on the GPU, $1 backend" "$2" $PY -m benchmarks.peers --device cuda --backend "$1" \
+        --s2-b 64 128 --so3-b 32 64 --dtypes float32 float64 --peers torch_harmonics \
+        --repeat 15 --budget 0.5 --json "$OUT/peers-cuda-$1.json"
+}
 if $PY -c "import asv" 2> /dev/null && [ -d .git ] && [ -n "$MACHINE" ]; then
-    asv_run "transforms (GPU, float32, b = 64, 128)" 240 \
-        "(S2FFT|S2IFFT|SO3FFT|SO3IFFT|SO3IFFTReal)\.time_.*\((64|128), '(torch|cuda)', 'float32', 'cuda'\)"
-    asv_run "layers and GPU memory (float32, b = 64)" 200 \
-        "(S2Convolution\.time_|SO3Convolution\.time_|bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
+    HAVE_ASV=1
+else
+    HAVE_ASV=
+    say "asv: skipped (asv, git history or machine name missing)"
+fi
+[ -n "$HAVE_ASV" ] && asv_run "transforms (GPU, float32, b = 64, 128)" 240 \
+    "(S2FFT|S2IFFT|SO3FFT|SO3IFFT|SO3IFFTReal)\.time_.*\((64|128), '(torch|cuda)', 'float32', 'cuda'\)"
+peers_run cuda 120
+step "pytest-benchmark (GPU targets)" 90 $PY -m pytest -p no:cacheprovider -q -m cuda benchmarks \
+    --benchmark-json "$OUT/bench-cuda.json" --benchmark-max-time 0.5
+[ -n "$HAVE_ASV" ] && asv_run "layers and GPU memory (float32, b = 64)" 200 \
+    "(S2Convolution\.time_|SO3Convolution\.time_|bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
+peers_run torch 90
+[ -n "$HAVE_ASV" ] && asv_run "time over the floor (GPU, float32, b = 64, 128)" 90 \
+    "(S2FFT|S2IFFT|SO3FFT|SO3IFFT|SO3IFFTReal)\.track_floor_ratio\((64|128), '(torch|cuda)', 'float32', 'cuda'\)"
+if [ -n "$HAVE_ASV" ]; then
     dir=benchmarks/results/$MACHINE
     [ -f "$dir/machine.json" ] && cp "$dir/machine.json" "$OUT/asv-machine.json"
     for f in "$dir/$(git rev-parse HEAD | cut -c1-8)"-*.json; do  # this commit's results
         [ -f "$f" ] && cp "$f" "$OUT/asv-$MACHINE.json"
     done
-else
-    say "asv: skipped (asv, git history or machine name missing)"
 fi
 say "done in $((SECONDS - START)) s"
 ls -la "$OUT" >> "$LOG"

@@ -46,6 +46,11 @@ Timing: ``timeit``-style, one warm-up call (tables, plans, JIT), then the median
 With ``--rounds N`` the libraries of a case (ours, the floor, the S2 peers) are measured in turn,
 N times over, and each keeps its fastest median: a burst of load (on a shared or virtual
 machine, seconds long and tens of percent) then spoils one round rather than the ratio.
+With ``--device cuda`` (a GPU machine), ours, the floor and torch-harmonics run on the GPU and
+every timed call ends with ``torch.cuda.synchronize`` (the wall clock; ``--clock cpu`` is refused
+there); the CPU libraries (SHTns, ducc0, s2fft's and lie_learn's child processes) and the BLAS
+probe are not run, and the float64 cross-check against ``reference/`` runs our transforms on the
+GPU. The targets (:mod:`benchmarks.targets`) are stated for the CPU: on a GPU they read "n/a".
 ``--malloc keep`` stops glibc from returning freed memory to the system, so that grid-sized
 temporaries are not page-faulted in again on every call (what jemalloc or
 ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` do); ``--malloc thp`` re-runs the tool
@@ -70,6 +75,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -97,38 +103,61 @@ def _grid_shape(space: str, b: int, Z: int) -> tuple[int, ...]:
     return (Z,) + (2 * b,) * (2 if space == "s2" else 3)
 
 
-def run_ours(space, verb, b, dtype, Z, repeat, budget, backend) -> dict:
+def synchronizer(device: str | torch.device) -> Callable[[], None]:
+    """What every timed call on ``device`` ends with: ``torch.cuda.synchronize`` on a GPU (its
+    kernels run asynchronously: without it the clock stops at the launch), nothing on the CPU."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    return lambda: None
+
+
+def synced(fn: Callable[..., object], sync: Callable[[], None], *args) -> Callable[[], object]:
+    """``fn(*args)`` followed by ``sync()``: the call a timer sees."""
+
+    def call():
+        out = fn(*args)
+        sync()
+        return out
+
+    return call
+
+
+def run_ours(space, verb, b, dtype, Z, repeat, budget, backend, device="cpu", sync=None) -> dict:
     rdt, cdt = DTYPES[dtype]
+    sync = synchronizer(device) if sync is None else sync
     gen = torch.Generator().manual_seed(b)
     with s2cnn.set_backend(backend, only=True):
         fft, ifft = _ours(space, "fft"), _ours(space, "ifft")
         if verb == "fft":
-            F = fft(torch.randn(_grid_shape(space, b, Z), generator=gen, dtype=torch.float64))
+            F = fft(torch.randn(_grid_shape(space, b, Z), generator=gen, dtype=torch.float64).to(device))
             # exactly band-limited, spectrum F; contiguous, as a user's grid and the peers' inputs are (the
             # real part of our inverse's transposed view would add a strided copy to every float64 call)
             x = ifft(F).real.to(rdt).contiguous()
-            err = rel_l2(fft(x), F)
-            ms = median_ms(lambda: fft(x), repeat, budget)
+            err = rel_l2(fft(x).cpu(), F.cpu())
+            ms = median_ms(synced(fft, sync, x), repeat, budget)
         else:
             shape = _grid_shape(space, b, Z)
             re, im = (torch.randn(shape, generator=gen, dtype=torch.float64) for _ in range(2))
-            F = fft(torch.complex(re, im))
+            F = fft(torch.complex(re, im).to(device))
             Fd = F.to(cdt)
-            err = rel_l2(fft(ifft(Fd).to(torch.complex128)), F)
-            ms = median_ms(lambda: ifft(Fd), repeat, budget)
-    return {"library": "ours", "ms": ms, "err": err, "note": f"backend {backend}"}
+            err = rel_l2(fft(ifft(Fd).to(torch.complex128)).cpu(), F.cpu())
+            ms = median_ms(synced(ifft, sync, Fd), repeat, budget)
+    return {"library": "ours", "ms": ms, "err": err, "note": f"backend {backend}, {torch.device(device).type}"}
 
 
-def run_floor(space, verb, b, dtype, Z, repeat, budget) -> dict:
-    fft, gemm, what = floor_calls(space, verb, b, Z, dtype)
+def run_floor(space, verb, b, dtype, Z, repeat, budget, device="cpu", sync=None) -> dict:
+    sync = synchronizer(device) if sync is None else sync
+    fft, gemm, what = floor_calls(space, verb, b, Z, dtype, device, sync)
     fft_ms = median_ms(fft, repeat, budget)
     gemm_ms = median_ms(gemm, repeat, budget)
     note = f"{what}: {fft_ms:.3g} ms + {gemm_ms:.3g} ms"
     return {"library": "floor", "ms": fft_ms + gemm_ms, "err": None, "note": note}
 
 
-def reference_check(b: int, backend: str) -> dict[str, float]:
-    """Our float64 transforms against the direct sums of ``reference/`` at bandwidth ``b``."""
+def reference_check(b: int, backend: str, device: str = "cpu") -> dict[str, float]:
+    """Our float64 transforms on ``device`` against the direct sums of ``reference/`` at
+    bandwidth ``b``."""
     import reference
 
     gen = torch.Generator().manual_seed(0)
@@ -142,9 +171,9 @@ def reference_check(b: int, backend: str) -> dict[str, float]:
                 else (reference.transforms.so3_fft, reference.transforms.so3_ifft)
             )
             x = torch.randn(_grid_shape(space, b, 2), generator=gen, dtype=torch.float64)
-            F = fft(x)
+            F = fft(x.to(device)).cpu()
             out[f"{space}_fft"] = rel_l2(F, rfft(x.numpy()))
-            out[f"{space}_ifft"] = rel_l2(ifft(F), rifft(F.numpy()))
+            out[f"{space}_ifft"] = rel_l2(ifft(F.to(device)).cpu(), rifft(F.numpy()))
     return out
 
 
@@ -225,26 +254,27 @@ def run_ducc0(verb, b, dtype, Z, repeat, budget, threads) -> dict:
     return {"library": "ducc0", "ms": ms, "err": err, "note": note}
 
 
-def run_torch_harmonics(verb, b, dtype, Z, repeat, budget) -> dict:
+def run_torch_harmonics(verb, b, dtype, Z, repeat, budget, device="cpu") -> dict:
     import torch_harmonics as th
 
     rdt, _ = DTYPES[dtype]
-    sht64 = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(torch.float64)
-    isht64 = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(torch.float64)
-    sht = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(rdt)
-    isht = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(rdt)
+    sync = synchronizer(device)
+    sht64 = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, torch.float64)
+    isht64 = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, torch.float64)
+    sht = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, rdt)
+    isht = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, rdt)
     gen = torch.Generator().manual_seed(b)
     n = Z if verb == "fft" else 2 * Z  # a complex field = two real fields
-    coeffs = sht64(torch.randn(n, 2 * b, 2 * b, generator=gen, dtype=torch.float64))
+    coeffs = sht64(torch.randn(n, 2 * b, 2 * b, generator=gen, dtype=torch.float64).to(device))
     if verb == "fft":
         x = isht64(coeffs).to(rdt)
-        err = rel_l2(sht(x), coeffs)
-        ms = median_ms(lambda: sht(x), repeat, budget)
+        err = rel_l2(sht(x).cpu(), coeffs.cpu())
+        ms = median_ms(synced(sht, sync, x), repeat, budget)
         note = "RealSHT, batch in one call"
     else:
         c = coeffs.to(DTYPES[dtype][1])
-        err = rel_l2(sht64(isht(c).to(torch.float64)), coeffs)
-        ms = median_ms(lambda: isht(c), repeat, budget)
+        err = rel_l2(sht64(isht(c).to(torch.float64)).cpu(), coeffs.cpu())
+        ms = median_ms(synced(isht, sync, c), repeat, budget)
         note = "InverseRealSHT of 2Z real fields (real and imaginary parts) in one call"
     return {"library": "torch_harmonics", "ms": ms, "err": err, "note": note}
 
@@ -298,17 +328,32 @@ def keep_freed_memory() -> None:
     libc.mallopt(M_TOP_PAD, 2**28)
 
 
-def machine() -> str:
+def machine(device: str = "cpu") -> str:
+    """The CPU, its cores and torch's version; with ``device`` a GPU, that GPU first (name,
+    compute capability, the CUDA torch was built for)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
+    host = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
+    if torch.device(device).type != "cuda":
+        return host
+    major, minor = torch.cuda.get_device_capability(device)
+    return f"{torch.cuda.get_device_name(device)} (sm_{major}{minor}, CUDA {torch.version.cuda}); {host}"
 
 
 PEERS = {"s2": ["shtns", "shtns_real", "ducc0", "torch_harmonics"], "so3": ["s2fft", "lie_learn"]}
+#: The peers that run on the CPU only (not timed with ``--device cuda``).
+CPU_ONLY = ("shtns", "ducc0", "s2fft", "lie_learn")
+
+
+def _not_on(device: str, name: str, verb: str) -> list[dict]:
+    """The records of a CPU-only peer in a GPU run (the two of SHTns for an inverse)."""
+    names = [name] + (["shtns_real"] if name == "shtns" and verb == "ifft" else [])
+    return [{"library": n, "ms": None, "err": None, "note": f"CPU library: not timed with --device {device}"}
+            for n in names]
 
 
 def tables(records: list[dict], space: str):
@@ -343,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=1,
                    help="measure the libraries of a case in turn this many times; each keeps its fastest median")
     p.add_argument("--backend", default="torch")
+    p.add_argument("--device", default="cpu",
+                   help="cpu, or cuda[:i] on a GPU machine: where ours, the floor and torch-harmonics run")
     p.add_argument("--peers", nargs="*", default=["shtns", "ducc0", "torch_harmonics", "s2fft", "lie_learn"])
     p.add_argument("--lie-learn-python", default=os.environ.get("S2CNN_LIE_LEARN_PYTHON", "/tmp/ll/bin/python"))
     p.add_argument("--lie-learn-max-b", type=int, default=32, help="its tables take minutes beyond")
@@ -358,6 +405,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check-targets", action="store_true",
                    help="exit with status 1 when a target of the benchmark issue is missed (benchmarks.targets)")
     args = p.parse_args(argv)
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as exc:
+        p.error(f"--device: expected cpu or cuda[:index], got {args.device!r} ({exc})")
+    if device.type not in ("cpu", "cuda"):
+        p.error(f"--device: expected cpu or cuda[:index], got {args.device!r}")
+    if device.type == "cuda" and args.clock == "cpu":
+        p.error("--clock cpu measures this process's CPU time, not the GPU's: use --clock wall with --device cuda")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        built = f"built for CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        p.error(f"--device {args.device}: torch {torch.__version__} sees no CUDA device ({built})")
+    on_gpu = device.type == "cuda"
     if args.malloc == "keep":
         keep_freed_memory()
     if args.malloc == "thp" and os.environ.get("THP_MEM_ALLOC_ENABLE") != "1":
@@ -371,16 +430,20 @@ def main(argv: list[str] | None = None) -> int:
     Z, rep, bud = args.batch, args.repeat, args.budget
     stamp = datetime.datetime.now().isoformat(timespec="minutes")
     load = "/".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"# {machine()}; threads {args.threads}; batch {Z}; clock {args.clock}; malloc {args.malloc}; "
+    print(f"# {machine(device)}; device {device}; threads {args.threads}; batch {Z}; clock {args.clock}; "
+          f"malloc {args.malloc}; "
           f"rounds {args.rounds}; {stamp}; "
           f"load average {load}")
     env = blas_probe.environment()
     if env:
         print("# environment: " + " ".join(f"{k}={v}" for k, v in env.items()))
-    probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)
-    print("\n".join("# " + line for line in blas_probe.lines(probe)))
-    check = reference_check(args.check_b, args.backend)
-    print(f"# ours float64 vs reference/ direct sums at b={args.check_b}: "
+    if on_gpu:
+        probe = {"error": "not run with --device cuda (the probe times the CPU's BLAS)"}
+    else:
+        probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)
+        print("\n".join("# " + line for line in blas_probe.lines(probe)))
+    check = reference_check(args.check_b, args.backend, device)
+    print(f"# ours float64 on {device} vs reference/ direct sums at b={args.check_b}: "
           + ", ".join(f"{k} {v:.1e}" for k, v in check.items()))
 
     records = []
@@ -393,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     s2_peers = {
         "shtns": lambda v, b, d: run_shtns(v, b, d, Z, rep, bud, args.threads),
         "ducc0": lambda v, b, d: run_ducc0(v, b, d, Z, rep, bud, args.threads),
-        "torch_harmonics": lambda v, b, d: run_torch_harmonics(v, b, d, Z, rep, bud),
+        "torch_harmonics": lambda v, b, d: run_torch_harmonics(v, b, d, Z, rep, bud, device),
     }
     for space, bs in (("s2", args.s2_b), ("so3", args.so3_b)):
         for b in bs:
@@ -402,10 +465,13 @@ def main(argv: list[str] | None = None) -> int:
                     case = f"{space}_{verb}"
                     rounds = []
                     for _ in range(args.rounds):  # every library of the case in turn, args.rounds times
-                        recs = [run_ours(space, verb, b, dtype, Z, rep, bud, args.backend),
-                                run_floor(space, verb, b, dtype, Z, rep, bud)]
+                        recs = [run_ours(space, verb, b, dtype, Z, rep, bud, args.backend, device),
+                                run_floor(space, verb, b, dtype, Z, rep, bud, device)]
                         for name, run in s2_peers.items() if space == "s2" else ():
                             if name not in args.peers:
+                                continue
+                            if on_gpu and name in CPU_ONLY:
+                                recs.extend(_not_on(args.device, name, verb))
                                 continue
                             try:
                                 got = run(verb, b, dtype)
@@ -423,12 +489,14 @@ def main(argv: list[str] | None = None) -> int:
         if name not in args.peers:
             continue
         cases = [[v, b, d] for b in args.so3_b for d in args.dtypes for v in args.verbs]
-        runnable = [c for c in cases if c[1] <= max_b]
+        runnable = [c for c in cases if c[1] <= max_b and not on_gpu]
         results = []
-        if runnable:
+        if on_gpu:
+            results = [{"verb": v, "b": b, "dtype": d, **_not_on(args.device, name, v)[0]} for v, b, d in cases]
+        elif runnable:
             results = run_child(script, python, runnable, Z, args.threads, rep, bud, args.child_timeout, args.clock)
         for c in cases:
-            if c[1] > max_b:
+            if c[1] > max_b and not on_gpu:
                 results.append({"verb": c[0], "b": c[1], "dtype": c[2], "ms": None, "err": None,
                                 "note": f"skipped: b > {max_b} (--{name.replace('_', '-')}-max-b)"})
         for r in results:
@@ -452,11 +520,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## not measured")
         for r in missing:
             print(f"{r['case']} b={r['b']} {r['dtype']} {r['library']}: {r['note']}")
-    verdicts = targets.verdicts(records, batch=Z, backend=args.backend)
+    verdicts = targets.verdicts(records, batch=Z, backend=args.backend, device=device.type)
     print("\n## targets (benchmarks.targets: ratio of the fastest medians, limit, verdict, range over rounds)")
     print("\n".join(targets.lines(verdicts)))
     if args.json:
-        meta = {"machine": machine(), "threads": args.threads, "batch": Z, "backend": args.backend,
+        meta = {"machine": machine(device), "device": device.type, "threads": args.threads, "batch": Z,
+                "backend": args.backend,
                 "clock": args.clock, "rounds": args.rounds,
                 "malloc": args.malloc, "date": stamp, "load_average_start": load,
                 "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check,

@@ -37,8 +37,8 @@ from pathlib import Path
 
 __all__ = ["Target", "TARGETS", "SO3_PEERS", "verdicts", "lines", "exit_status", "main"]
 
-#: The batch and backend the targets are stated for.
-BATCH, BACKEND = 16, "torch"
+#: The batch, backend and device the targets are stated for (the issue: "on this kind of machine").
+BATCH, BACKEND, DEVICE = 16, "torch", "cpu"
 #: The SO(3) peers that ours must be ahead of, in every case they ran in.
 SO3_PEERS = ("s2fft", "lie_learn")
 
@@ -86,17 +86,18 @@ def _targets(records: list[dict]) -> list[Target]:
     return list(TARGETS) + [Target(c, b, d, lib, 1.0, strict=True) for c, b, d, lib in peer_cases]
 
 
-def verdicts(records: list[dict], batch: int = BATCH, backend: str = BACKEND) -> list[dict]:
+def verdicts(records: list[dict], batch: int = BATCH, backend: str = BACKEND, device: str = DEVICE) -> list[dict]:
     """One verdict per target: ``{"target", "ratio", "round_ratios", "rounds_met", "limit",
     "verdict", "why"}``, ``verdict`` one of ``"met"``, ``"missed"``, ``"not measured"`` and
-    ``"n/a"`` (a run whose batch or backend is not the targets')."""
+    ``"n/a"`` (a run whose batch, backend or device is not the targets')."""
     out = []
     for t in _targets(records):
         v = {"target": t.label(), "ratio": None, "round_ratios": [], "rounds_met": None,
              "limit": ("< " if t.strict else "<= ") + f"{t.limit:g}", "verdict": "not measured", "why": ""}
         ours, other = (_record(records, t.case, t.b, t.dtype, lib) for lib in ("ours", t.other))
-        if batch != BATCH or backend != BACKEND:
-            v.update(verdict="n/a", why=f"batch {batch}, backend {backend}: the targets are for {BATCH}, {BACKEND}")
+        if batch != BATCH or backend != BACKEND or device != DEVICE:
+            v.update(verdict="n/a", why=f"batch {batch}, backend {backend}, device {device}: "
+                     f"the targets are for {BATCH}, {BACKEND}, {DEVICE}")
         elif ours is None:
             v["why"] = "case not in this run"
         elif other is None or not ours["ms"] or not other["ms"]:
@@ -149,7 +150,7 @@ def load_run(path: str | Path) -> tuple[dict, list[dict]]:
     if backend is None:
         notes = [r.get("note") or "" for r in records if r["library"] == "ours"]
         backend = next((n.split()[-1] for n in notes if n.startswith("backend ")), BACKEND)
-    return meta, verdicts(records, batch=meta.get("batch", BATCH), backend=backend)
+    return meta, verdicts(records, batch=meta.get("batch", BATCH), backend=backend, device=meta.get("device", DEVICE))
 
 
 def _short_names(names: list[str]) -> list[str]:

@@ -69,9 +69,10 @@ def test_so3_peers_strictly_behind_in_every_case_they_ran():
     assert "so3_fft b=64 float32: ours/s2fft" not in vs
 
 
-def test_other_batch_or_backend_is_not_judged():
+def test_other_batch_backend_or_device_is_not_judged():
     records = [_rec("s2_ifft", 128, "float64", "ours", 20.0), _rec("s2_ifft", 128, "float64", "shtns", 10.0)]
-    for kw in ({"batch": 4}, {"backend": "cuda"}):
+    assert {v["verdict"] for v in targets.verdicts(records)} == {"missed", "not measured"}
+    for kw in ({"batch": 4}, {"backend": "cuda"}, {"device": "cuda"}):
         vs = targets.verdicts(records, **kw)
         assert {v["verdict"] for v in vs} == {"n/a"}
         assert targets.exit_status(vs) == 0
