@@ -144,7 +144,9 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
     :math:`\\bar X_{:, m, n} = T_m[n]^T g_m[n]` (zero outside the band rows) and :math:`A^H` the
     unnormalised inverse DFT over both axes of the bins padded with zeros: ``ifft`` over ``m``,
     then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
-    twice, for its conjugate). By blocks of betas as the forward, the FFTs by chunks, and with
+    twice, for its conjugate). The buffer holds all ``b + 1`` bins ``n`` that ``irfft`` reads,
+    those from ``nl`` on zero, so that ``irfft`` makes no zero-padded copy of each chunk. By
+    blocks of betas as the forward, the FFTs by chunks, and with
     few signals (:func:`_signals_as_rows`) as the rows of the GEMMs, :math:`\\bar X^T = g^T T`,
     as there; its own backward is :class:`_So3Analysis`."""
 
@@ -155,24 +157,26 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
         rows = _band_rows(g.contiguous(), tables)
         cdt = torch.promote_types(g.dtype, torch.complex64)
         grad = g.new_empty(Zr, nb, nb, nb)  # [Z', beta, alpha, gamma]
-        half = torch.full((nl, 1, 1), 0.5, dtype=g.dtype, device=g.device)  # over n, then (j, Z')
+        nh = nb // 2 + 1  # the bins n of irfft over gamma: those from nl on are zero
+        half = torch.full((nh, 1, 1), 0.5, dtype=g.dtype, device=g.device)  # over n, then (j, Z')
         half[0] = 1.0
         outside = sorted(set(range(nb)) - {int(k) for k in plan.band_rows})  # bins m outside the band: zero
         by_rows = _signals_as_rows(Zr, g, "analysis")
         step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, g.element_size(), g.device)
-        store = torch.empty(nb * nl * block * Zr, dtype=cdt, device=g.device)  # reused
+        store = torch.empty(nb * nh * block * Zr, dtype=cdt, device=g.device)  # reused
         for j0 in range(0, nb, block):
             J = min(block, nb - j0)
             if by_rows:  # signals as rows: [m, n, (Z', re/im), j], X^T = g^T T
-                Gr = torch.view_as_real(store[: nb * nl * J * Zr]).view(nb, nl, 2 * Zr, J)
+                Gr = torch.view_as_real(store[: nb * nh * J * Zr]).view(nb, nh, 2 * Zr, J)
                 for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
-                    torch.bmm(r.transpose(1, 2), t[:, :, j0 : j0 + J], out=Gr[k])
-                G = Gr.view(nb, nl, Zr, 2, J)
+                    torch.bmm(r.transpose(1, 2), t[:, :, j0 : j0 + J], out=Gr[k, :nl])
+                G = Gr.view(nb, nh, Zr, 2, J)
             else:  # [m, n, j, Z']
-                G = store[: nb * nl * J * Zr].view(nb, nl, J, Zr)
-                Gr = torch.view_as_real(G).view(nb, nl, J, 2 * Zr)
+                G = store[: nb * nh * J * Zr].view(nb, nh, J, Zr)
+                Gr = torch.view_as_real(G).view(nb, nh, J, 2 * Zr)
                 for t, k, r in zip(tables, plan.band_rows, rows, strict=True):
-                    torch.bmm(t[:, :, j0 : j0 + J].transpose(1, 2), r, out=Gr[k])
+                    torch.bmm(t[:, :, j0 : j0 + J].transpose(1, 2), r, out=Gr[k, :nl])
+            G[:, nl:] = 0  # the bins n >= nl (the block's view of the buffer moves with J)
             for m in outside:
                 G[m] = 0
             for s0 in range(0, J, step):  # inverse FFTs a chunk of betas at a time
