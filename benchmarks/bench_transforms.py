@@ -9,7 +9,9 @@ accuracy of the float64 baseline itself). ``track_floor_ratio`` is the transform
 over that of its floor (:mod:`benchmarks.floor`: the FFT it must do plus one GEMM with the
 multiply-adds of its Wigner-d contraction), both timed in the same process, one call of each in
 turn: the number to drive down, and one that the machine's swings in speed move much less than
-the timings. ``GpuMemory`` tracks the peak GPU memory of the same cases on CUDA devices.
+the timings. ``track_floor_ratio_backward`` is the same for the forward+backward, against the
+floor and the floor of the adjoint (:func:`benchmarks.floor.floor_calls` with ``adjoint``): what
+training pays. ``GpuMemory`` tracks the peak GPU memory of the same cases on CUDA devices.
 
 Inputs are random: forward transforms take real white noise ``[batch, 2b, 2b]`` (S2,
 ``S2_BATCH``) or ``[batch, 2b, 2b, 2b]`` (SO(3), ``SO3_BATCH``), inverse transforms complex
@@ -88,17 +90,31 @@ class _Transform(CaseSuite):
 
         return Case(fn, (x,), backend, device, reference=reference).warm_up()
 
-    def track_floor_ratio(self, b, backend, dtype, device):
+    def _floor(self, b, dtype, device, adjoint_too: bool):
+        """The floor's calls in one function: the forward's, then (``adjoint_too``) the adjoint's."""
         verb = self.op.split("_", 1)[1]  # fft, ifft, ifft_real
-        fft, gemm, _ = floor_calls(self.space, verb, b, self._batch(b), dtype, device, sync=lambda: sync(device))
+        calls = []
+        for adjoint in (False, True) if adjoint_too else (False,):
+            fft, gemm, _ = floor_calls(self.space, verb, b, self._batch(b), dtype, device,
+                                       sync=lambda: sync(device), adjoint=adjoint)
+            calls += [fft, gemm]
 
         def floor():
-            fft()
-            gemm()
+            for call in calls:
+                call()
 
-        return interleaved_ratio(self.case.forward, floor, budget=FLOOR_BUDGET)[0]
+        return floor
+
+    def track_floor_ratio(self, b, backend, dtype, device):
+        return interleaved_ratio(self.case.forward, self._floor(b, dtype, device, False), budget=FLOOR_BUDGET)[0]
 
     track_floor_ratio.unit = "median time over the floor's (same process)"
+
+    def track_floor_ratio_backward(self, b, backend, dtype, device):
+        floor = self._floor(b, dtype, device, True)
+        return interleaved_ratio(self.case.forward_backward, floor, budget=FLOOR_BUDGET)[0]
+
+    track_floor_ratio_backward.unit = "forward+backward median time over the floor's and its adjoint's (same process)"
 
 
 class _Analysis(_Transform):

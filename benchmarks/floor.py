@@ -14,9 +14,11 @@ For a batch of ``Z`` signals at bandwidth ``b`` (grid ``2b`` points per axis) in
   ``2b`` betas, ``C = 2Z`` real columns (the real and imaginary parts of the batch), ``Z`` for
   ``ifft_real`` (half the spectrum).
 
-:func:`interleaved_ratio` times a transform against its floor, one call of each in turn.
+:func:`interleaved_ratio` times a transform against its floor, one call of each in turn. The
+floor of a forward+backward is the floor's two calls and those of the adjoint
+(``floor_calls(..., adjoint=True)``: the adjoint FFT and the same GEMM).
 Used by ``python -m benchmarks.peers`` (the ``floor`` column) and by the asv suite
-(``track_floor_ratio``).
+(``track_floor_ratio``, ``track_floor_ratio_backward``).
 """
 
 from __future__ import annotations
@@ -44,9 +46,15 @@ def contraction_rows(space: str, b: int) -> int:
 
 
 def floor_calls(space: str, verb: str, b: int, Z: int, dtype: str, device: str = "cpu",
-                sync: Callable[[], None] = lambda: None) -> tuple[Callable[[], object], Callable[[], object], str]:
+                sync: Callable[[], None] = lambda: None,
+                adjoint: bool = False) -> tuple[Callable[[], object], Callable[[], object], str]:
     """``(fft, gemm, description)``: the floor's two calls on random data of the case, each
     followed by ``sync()`` (a CUDA synchronisation on a GPU), and what they compute.
+
+    ``adjoint``: the floor of the transform's adjoint, what its backward must do: the adjoint
+    FFT (``irfftn`` of the half-spectrum grid for ``fft``, ``fftn`` of the complex grid for
+    ``ifft``, ``rfftn`` of the real grid for ``ifft_real``) and the same GEMM (the adjoint
+    contraction has the same multiply-adds).
 
     Raises
     ------
@@ -61,15 +69,16 @@ def floor_calls(space: str, verb: str, b: int, Z: int, dtype: str, device: str =
     dims = (-1,) if space == "s2" else (-2, -1)
     grid = (Z,) + (nb,) * (2 if space == "s2" else 3)
     gen = torch.Generator(device="cpu").manual_seed(b)
-    if verb == "fft":  # the real grid
-        x = torch.randn(grid, generator=gen, dtype=_REAL[dtype]).to(device)
-        op, kw, name = torch.fft.rfftn, {}, "rfftn"
-    elif verb == "ifft":  # the complex grid
-        x = torch.randn(grid, generator=gen, dtype=_COMPLEX[dtype]).to(device)
-        op, kw, name = torch.fft.ifftn, {}, "ifftn"
-    else:  # the half spectrum of a real grid
-        x = torch.randn(grid[:-1] + (b + 1,), generator=gen, dtype=_COMPLEX[dtype]).to(device)
-        op, kw, name = torch.fft.irfftn, {"s": (nb, nb)}, "irfftn"
+    half = grid[:-1] + (b + 1,)  # the half spectrum of a real grid
+    op, kw, name, shape, dt = {  # the FFT of the verb, and of its adjoint
+        ("fft", False): (torch.fft.rfftn, {}, "rfftn", grid, _REAL),
+        ("fft", True): (torch.fft.irfftn, {"s": (nb,) * len(dims)}, "irfftn", half, _COMPLEX),
+        ("ifft", False): (torch.fft.ifftn, {}, "ifftn", grid, _COMPLEX),
+        ("ifft", True): (torch.fft.fftn, {}, "fftn", grid, _COMPLEX),
+        ("ifft_real", False): (torch.fft.irfftn, {"s": (nb, nb)}, "irfftn", half, _COMPLEX),
+        ("ifft_real", True): (torch.fft.rfftn, {}, "rfftn", grid, _REAL),
+    }[verb, bool(adjoint)]
+    x = torch.randn(shape, generator=gen, dtype=dt[dtype]).to(device)
 
     def fft():
         y = op(x, dim=dims, **kw)

@@ -31,6 +31,8 @@ SECTIONS = [
     ("Minor page faults per forward call, steady state (4 KiB pages)", "track_host_faults", "count"),
     ("Time over the floor's, both timed in the same process (FFT + one GEMM: benchmarks.floor)",
      "track_floor_ratio", "ratio"),
+    ("Forward + backward over the floor's and its adjoint's, timed in the same process",
+     "track_floor_ratio_backward", "ratio"),
 ]
 WIGNER = [
     ("Wigner-d tables: cold build (time)", "time_build", "time"),

@@ -30,6 +30,26 @@ def test_floor_calls_shapes(space, verb):
     assert what.startswith({"fft": "rfftn + ", "ifft": "ifftn + ", "ifft_real": "irfftn + "}[verb])
 
 
+@pytest.mark.parametrize(("space", "verb"), [("s2", "fft"), ("s2", "ifft"), ("so3", "fft"), ("so3", "ifft"),
+                                             ("so3", "ifft_real")])
+def test_adjoint_floor_calls_run_the_adjoint_fft(space, verb):
+    """The adjoint's FFT maps the forward FFT's output space back to its input space; the GEMM
+    is the forward's."""
+    b, Z = 4, 3
+    fft, gemm, what = floor_calls(space, verb, b, Z, "float64")
+    afft, agemm, awhat = floor_calls(space, verb, b, Z, "float64", adjoint=True)
+    y, ay = fft(), afft()
+    grid = (Z,) + (2 * b,) * (2 if space == "s2" else 3)
+    half = grid[:-1] + (b + 1,)
+    forward_in = {"fft": (grid, torch.float64), "ifft": (grid, torch.complex128), "ifft_real": (half, torch.complex128)}
+    shape, dtype = forward_in[verb]
+    assert (ay.shape, ay.dtype) == (shape, dtype)  # the adjoint lands where the forward starts
+    assert y.shape == (half if verb == "fft" else grid)
+    assert awhat.startswith({"fft": "irfftn + ", "ifft": "fftn + ", "ifft_real": "rfftn + "}[verb])
+    assert awhat.split(" + ")[1] == what.split(" + ")[1]
+    assert agemm().shape == gemm().shape
+
+
 def test_floor_calls_reject_bad_cases():
     for args, match in [(("s2", "ifft_real"), "ifft_real"), (("so3", "synth"), "verb"), (("r3", "fft"), "space")]:
         with pytest.raises(ValueError, match=match):
@@ -70,9 +90,10 @@ def test_interleaved_ratio_takes_turns_and_medians():
 
 
 def test_track_floor_ratio_of_small_cases():
-    """The asv metric on the transforms at b = 8: a finite positive ratio."""
+    """The asv metrics on the transforms at b = 8: finite positive ratios."""
     for cls in (bench_transforms.S2FFT, bench_transforms.SO3IFFTReal):
         bench = cls()
         bench.setup(8, "torch", "float64", "cpu")
-        got = bench.track_floor_ratio(8, "torch", "float64", "cpu")
-        assert math.isfinite(got) and got > 0
+        for metric in (bench.track_floor_ratio, bench.track_floor_ratio_backward):
+            got = metric(8, "torch", "float64", "cpu")
+            assert math.isfinite(got) and got > 0
