@@ -171,6 +171,10 @@ class S2Plan(NamedTuple):
         ``grid_rows`` with one more ring per bin (a copy of its ring ``0``), C order
         ``(k, i)``, ``i <= 2 b_grid``: the layout of the synthesis's FFT input, whose bin stride
         then is not a power of two (:mod:`._s2`).
+    grid_rows_discard : LongTensor ``[(2 b_grid)^2]``
+        ``grid_rows`` with the bins outside the band sent to row ``4 nl b_grid``, one past the
+        synthesis block: the adjoint adds every grid row at once into a block with that one
+        spare row, and drops it (no zeroed copy of the gradient first).
     zero_bins : LongTensor
         The FFT bins outside the band (``|m| >= nl``), which receive zero.
     reflect : LongTensor ``[b_grid]``
@@ -186,6 +190,7 @@ class S2Plan(NamedTuple):
     in_factor: torch.Tensor
     grid_rows: torch.Tensor
     grid_rows_spare: torch.Tensor
+    grid_rows_discard: torch.Tensor
     zero_bins: torch.Tensor
     reflect: torch.Tensor
 
@@ -237,6 +242,7 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
         in_factor=as_real(np.concatenate(in_factor)),
         grid_rows=as_long(rows.reshape(-1)),
         grid_rows_spare=as_long(np.concatenate([rows, rows[:, :1]], 1).reshape(-1)),
+        grid_rows_discard=as_long(np.where(band[:, None], rows, 4 * nl * b_grid).reshape(-1)),
         zero_bins=as_long(np.flatnonzero(~band)),
         reflect=as_long(np.arange(b_grid - 1, -1, -1)),
     )

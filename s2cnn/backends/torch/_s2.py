@@ -235,7 +235,8 @@ class _S2Synthesis(torch.autograd.Function):
 class _S2SynthesisAdjoint(torch.autograd.Function):
     """The adjoint of :class:`_S2Synthesis` (real inner products of the real views): ``g [2b, 2b,
     Z]`` complex -> ``[rows, 4Z]``: the bins inside the band added up at their ``grid_rows``
-    (``index_add``), :func:`_fold_`, then :math:`R_p[m] = T_p[m] E_p[m]`."""
+    (one ``index_add`` of every grid row, ``grid_rows_discard``: the bins outside the band
+    into a spare row, dropped), :func:`_fold_`, then :math:`R_p[m] = T_p[m] E_p[m]`."""
 
     @staticmethod
     def forward(ctx, g: torch.Tensor, b: int, nl: int) -> torch.Tensor:
@@ -243,9 +244,10 @@ class _S2SynthesisAdjoint(torch.autograd.Function):
         plan, _, tables = _tables(b, nl, g)
         Z = g.shape[2]
         nb = 2 * b
-        gr = torch.view_as_real(g.resolve_conj()).reshape(nb, nb * 2 * Z).index_fill(0, plan.zero_bins, 0.0)
-        E = gr.new_zeros(2 * nl * b * 2, 2 * Z).index_add_(0, plan.grid_rows, gr.view(-1, 2 * Z))
-        E = _fold_(E.view(2, nl, b, 4 * Z))
+        gr = torch.view_as_real(g.resolve_conj()).reshape(nb * nb, 2 * Z)  # rows (bin, ring)
+        # the bins outside the band go to the spare last row, which is dropped
+        E = gr.new_zeros(4 * nl * b + 1, 2 * Z).index_add_(0, plan.grid_rows_discard, gr)
+        E = _fold_(E[:-1].view(2, nl, b, 4 * Z))
         return _products(tables, plan, E, E.new_empty(_rows_count(tables), 4 * Z), synthesis=False)
 
     @staticmethod
