@@ -146,9 +146,9 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
     then ``irfft`` over ``n`` of the bins with ``n >= 1`` halved (``irfft`` counts each of them
     twice, for its conjugate). The buffer holds all ``b + 1`` bins ``n`` that ``irfft`` reads,
     those from ``nl`` on zero, so that ``irfft`` makes no zero-padded copy of each chunk. By
-    blocks of betas as the forward, the FFTs by chunks, and with
-    few signals (:func:`_signals_as_rows`) as the rows of the GEMMs, :math:`\\bar X^T = g^T T`,
-    as there; its own backward is :class:`_So3Analysis`."""
+    blocks of betas as the forward, the FFTs by chunks, and with few signals
+    (:func:`_signals_as_rows`) as the rows of the GEMMs, :math:`\\bar X^T = g^T T`, as there;
+    its own backward is :class:`_So3Analysis`."""
 
     @staticmethod
     def forward(ctx, g: torch.Tensor, nl: int, Zr: int, nb: int) -> torch.Tensor:
@@ -162,7 +162,7 @@ class _So3AnalysisAdjoint(torch.autograd.Function):
         half[0] = 1.0
         outside = sorted(set(range(nb)) - {int(k) for k in plan.band_rows})  # bins m outside the band: zero
         by_rows = _signals_as_rows(Zr, g, "analysis")
-        step, block = _blocks(nb, nb * (nb // 2 + 1), Zr, g.element_size(), g.device)
+        step, block = _blocks(nb, nb * nh, Zr, g.element_size(), g.device)
         store = torch.empty(nb * nh * block * Zr, dtype=cdt, device=g.device)  # reused
         for j0 in range(0, nb, block):
             J = min(block, nb - j0)
