@@ -352,10 +352,12 @@ def host_faults(fn: Callable[[], Any], calls: int = 4, warmup: int = 3) -> float
     return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
-def sync(device: str) -> None:
-    """Wait for the GPU (timings on CUDA synchronise inside the timed function)."""
-    if device == "cuda":
-        torch.cuda.synchronize()
+def sync(device: str | torch.device) -> None:
+    """Wait for the GPU (timings on CUDA synchronise inside the timed function): its kernels run
+    asynchronously, so without it the clock stops at the launch. Nothing on the CPU."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def rel_l2(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -82,7 +83,7 @@ import torch
 
 import s2cnn
 
-from . import blas_probe, targets
+from . import blas_probe, common, targets
 from .floor import floor_calls
 from .peers_timing import median_ms, rel_l2, set_clock
 
@@ -103,15 +104,6 @@ def _grid_shape(space: str, b: int, Z: int) -> tuple[int, ...]:
     return (Z,) + (2 * b,) * (2 if space == "s2" else 3)
 
 
-def synchronizer(device: str | torch.device) -> Callable[[], None]:
-    """What every timed call on ``device`` ends with: ``torch.cuda.synchronize`` on a GPU (its
-    kernels run asynchronously: without it the clock stops at the launch), nothing on the CPU."""
-    device = torch.device(device)
-    if device.type == "cuda":
-        return lambda: torch.cuda.synchronize(device)
-    return lambda: None
-
-
 def synced(fn: Callable[..., object], sync: Callable[[], None], *args) -> Callable[[], object]:
     """``fn(*args)`` followed by ``sync()``: the call a timer sees."""
 
@@ -125,7 +117,7 @@ def synced(fn: Callable[..., object], sync: Callable[[], None], *args) -> Callab
 
 def run_ours(space, verb, b, dtype, Z, repeat, budget, backend, device="cpu", sync=None) -> dict:
     rdt, cdt = DTYPES[dtype]
-    sync = synchronizer(device) if sync is None else sync
+    sync = functools.partial(common.sync, device) if sync is None else sync
     gen = torch.Generator().manual_seed(b)
     with s2cnn.set_backend(backend, only=True):
         fft, ifft = _ours(space, "fft"), _ours(space, "ifft")
@@ -147,7 +139,7 @@ def run_ours(space, verb, b, dtype, Z, repeat, budget, backend, device="cpu", sy
 
 
 def run_floor(space, verb, b, dtype, Z, repeat, budget, device="cpu", sync=None) -> dict:
-    sync = synchronizer(device) if sync is None else sync
+    sync = functools.partial(common.sync, device) if sync is None else sync
     fft, gemm, what = floor_calls(space, verb, b, Z, dtype, device, sync)
     fft_ms = median_ms(fft, repeat, budget)
     gemm_ms = median_ms(gemm, repeat, budget)
@@ -258,7 +250,7 @@ def run_torch_harmonics(verb, b, dtype, Z, repeat, budget, device="cpu") -> dict
     import torch_harmonics as th
 
     rdt, _ = DTYPES[dtype]
-    sync = synchronizer(device)
+    sync = functools.partial(common.sync, device)
     sht64 = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, torch.float64)
     isht64 = th.InverseRealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, torch.float64)
     sht = th.RealSHT(2 * b, 2 * b, lmax=b, mmax=b, grid="equiangular").to(device, rdt)

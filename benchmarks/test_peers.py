@@ -8,7 +8,8 @@ import json
 import pytest
 import torch
 
-from .peers import fastest_round, main, run_ours, synced, synchronizer
+from .common import sync
+from .peers import fastest_round, main, run_ours, synced
 
 
 def test_fastest_round_keeps_the_whole_fastest_record():
@@ -36,8 +37,8 @@ def test_run_ours_synchronises_every_timed_call():
     assert len(syncs) >= 1 + 3  # the warm-up call and every timed one (at least three)
 
 
-def test_synchronizer_is_a_no_op_on_the_cpu():
-    assert synchronizer("cpu")() is None
+def test_sync_is_a_no_op_on_the_cpu():
+    assert sync("cpu") is None and sync(torch.device("cpu")) is None
 
 
 @pytest.mark.parametrize(
