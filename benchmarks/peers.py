@@ -135,7 +135,7 @@ def run_ours(space, verb, b, dtype, Z, repeat, budget, backend, device="cpu", sy
             Fd = F.to(cdt)
             err = rel_l2(fft(ifft(Fd).to(torch.complex128)).cpu(), F.cpu())
             ms = median_ms(synced(ifft, sync, Fd), repeat, budget)
-    return {"library": "ours", "ms": ms, "err": err, "note": f"backend {backend}, {torch.device(device).type}"}
+    return {"library": "ours", "ms": ms, "err": err, "note": f"backend {backend}"}
 
 
 def run_floor(space, verb, b, dtype, Z, repeat, budget, device="cpu", sync=None) -> dict:

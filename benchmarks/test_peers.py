@@ -81,6 +81,8 @@ def test_a_small_cpu_run_records_ours_and_the_floor(tmp_path):
     for r in run["records"]:
         assert r["ms"] > 0, r
         assert r["library"] == "floor" or r["err"] < 1e-12, r
+    # the note that benchmarks.targets reads the backend from in runs whose meta has none
+    assert {r["note"] for r in run["records"] if r["library"] == "ours"} == {"backend torch"}
 
 
 @pytest.mark.cuda
