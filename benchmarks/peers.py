@@ -481,14 +481,16 @@ def main(argv: list[str] | None = None) -> int:
         if name not in args.peers:
             continue
         cases = [[v, b, d] for b in args.so3_b for d in args.dtypes for v in args.verbs]
-        runnable = [c for c in cases if c[1] <= max_b and not on_gpu]
+        if on_gpu:  # CPU libraries: a note per case
+            for v, b, d in cases:
+                add(f"so3_{v}", b, d, _not_on(args.device, name, v)[0])
+            continue
+        runnable = [c for c in cases if c[1] <= max_b]
         results = []
-        if on_gpu:
-            results = [{"verb": v, "b": b, "dtype": d, **_not_on(args.device, name, v)[0]} for v, b, d in cases]
-        elif runnable:
+        if runnable:
             results = run_child(script, python, runnable, Z, args.threads, rep, bud, args.child_timeout, args.clock)
         for c in cases:
-            if c[1] > max_b and not on_gpu:
+            if c[1] > max_b:
                 results.append({"verb": c[0], "b": c[1], "dtype": c[2], "ms": None, "err": None,
                                 "note": f"skipped: b > {max_b} (--{name.replace('_', '-')}-max-b)"})
         for r in results:
