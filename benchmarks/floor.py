@@ -70,12 +70,13 @@ def floor_calls(space: str, verb: str, b: int, Z: int, dtype: str, device: str =
     grid = (Z,) + (nb,) * (2 if space == "s2" else 3)
     gen = torch.Generator(device="cpu").manual_seed(b)
     half = grid[:-1] + (b + 1,)  # the half spectrum of a real grid
+    full = {"s": (nb,) * len(dims)}  # irfftn's output length along each axis
     op, kw, name, shape, dt = {  # the FFT of the verb, and of its adjoint
         ("fft", False): (torch.fft.rfftn, {}, "rfftn", grid, _REAL),
-        ("fft", True): (torch.fft.irfftn, {"s": (nb,) * len(dims)}, "irfftn", half, _COMPLEX),
+        ("fft", True): (torch.fft.irfftn, full, "irfftn", half, _COMPLEX),
         ("ifft", False): (torch.fft.ifftn, {}, "ifftn", grid, _COMPLEX),
         ("ifft", True): (torch.fft.fftn, {}, "fftn", grid, _COMPLEX),
-        ("ifft_real", False): (torch.fft.irfftn, {"s": (nb, nb)}, "irfftn", half, _COMPLEX),
+        ("ifft_real", False): (torch.fft.irfftn, full, "irfftn", half, _COMPLEX),
         ("ifft_real", True): (torch.fft.rfftn, {}, "rfftn", grid, _REAL),
     }[verb, bool(adjoint)]
     x = torch.randn(shape, generator=gen, dtype=dt[dtype]).to(device)
