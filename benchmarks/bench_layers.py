@@ -6,6 +6,12 @@ s2cnn (24 points on S2, 192 on SO(3)) takes a real batch ``[batch, f_in, 2b, 2b(
 to the case's dtype and device. The methods are those of :class:`~benchmarks.common.CaseSuite`;
 the backward differentiates the input, the kernel and the bias, and the float64 baseline is a
 copy of the layer in float64 on the ``torch`` backend.
+
+``S2SO3Network`` is the two layers as a network uses them, ``S2Convolution(f_in, f_out)``, ReLU,
+``SO3Convolution(f_out, f_out)`` (the start of the original's spherical MNIST model) on the S2
+batch of ``S2Convolution``: the second layer takes the first one's output as it lies (the SO(3)
+synthesis's memory order, ``[beta, batch, alpha, gamma]`` on the ``torch`` backend), which the
+single-layer cases, on fresh contiguous inputs, do not show.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from .common import (
     torch_dtype,
 )
 
-__all__ = ["S2Convolution", "SO3Convolution", "GpuMemory"]
+__all__ = ["S2Convolution", "SO3Convolution", "S2SO3Network", "GpuMemory"]
 
 
 class _Layer(CaseSuite):
@@ -42,18 +48,25 @@ class _Layer(CaseSuite):
         self.pin_threads()
         batch, f_in, f_out = LAYER_SHAPES[b]
         torch.manual_seed(1)
-        layer = self.layer(f_in, f_out, b, b, self.grid(), backend=backend).to(device, torch_dtype(dtype))
+        layer = self.build(f_in, f_out, b, backend).to(device, torch_dtype(dtype))
         shape = (batch, f_in) + (2 * b,) * (3 if self.so3_input else 2)
         x64 = torch.from_numpy(rng(self.op, b).standard_normal(shape)).to(device)
 
         def reference():  # built on demand: only track_rel_error pays for the float64 copy
             layer64 = copy.deepcopy(layer).double()  # the kernel tables are re-derived from float64
-            layer64.backend = "torch"
+            for module in layer64.modules():
+                if hasattr(module, "backend"):
+                    module.backend = "torch"
             with torch.no_grad():
                 return layer64(x64)
 
         params = tuple(layer.parameters())
         return Case(layer, (x64.to(torch_dtype(dtype)),), backend, device, params, reference).warm_up()
+
+
+    def build(self, f_in: int, f_out: int, b: int, backend: str) -> torch.nn.Module:
+        """The module of the case, ``b_in = b_out = b``, on ``backend``."""
+        return self.layer(f_in, f_out, b, b, self.grid(), backend=backend)
 
 
 class S2Convolution(_Layer):
@@ -69,4 +82,18 @@ class SO3Convolution(_Layer):
     so3_input = True
 
 
-GpuMemory = gpu_memory_suite([S2Convolution, SO3Convolution], "Peak GPU memory of the layer cases (CUDA devices only).")
+class S2SO3Network(_Layer):
+    op = "S2SO3Network"
+
+    def build(self, f_in: int, f_out: int, b: int, backend: str) -> torch.nn.Module:
+        """``S2Convolution(f_in, f_out)``, ReLU, ``SO3Convolution(f_out, f_out)``, all at ``b``."""
+        return torch.nn.Sequential(
+            s2cnn.S2Convolution(f_in, f_out, b, b, s2cnn.s2_near_identity_grid(), backend=backend),
+            torch.nn.ReLU(),
+            s2cnn.SO3Convolution(f_out, f_out, b, b, s2cnn.so3_near_identity_grid(), backend=backend),
+        )
+
+
+GpuMemory = gpu_memory_suite(
+    [S2Convolution, SO3Convolution, S2SO3Network], "Peak GPU memory of the layer cases (CUDA devices only)."
+)

@@ -100,7 +100,7 @@ peers_run cuda 120
 step "pytest-benchmark (GPU targets)" 90 $PY -m pytest -p no:cacheprovider -q -m cuda benchmarks \
     --benchmark-json "$OUT/bench-cuda.json" --benchmark-max-time 0.5
 [ -n "$HAVE_ASV" ] && asv_run "layers and GPU memory (float32, b = 64)" 200 \
-    "(S2Convolution\.time_|SO3Convolution\.time_|bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
+    "(S2Convolution\.time_|SO3Convolution\.time_|S2SO3Network\.time_|bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
 peers_run torch 90
 [ -n "$HAVE_ASV" ] && asv_run "time over the floor (GPU, float32, b = 64, 128)" 90 \
     "(S2FFT|S2IFFT|SO3FFT|SO3IFFT|SO3IFFTReal)\.track_floor_ratio\((64|128), '(torch|cuda)', 'float32', 'cuda'\)"

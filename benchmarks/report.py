@@ -52,6 +52,7 @@ ORDER = [
     "SO3MMReal",
     "S2Convolution",
     "SO3Convolution",
+    "S2SO3Network",
 ]
 
 

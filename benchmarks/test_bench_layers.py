@@ -51,3 +51,18 @@ def test_layer_forward(benchmark, target, dtype, name):
         want = layer64(x64)
     assert rel_l2(got, want) <= tolerance("backend", got.dtype)
     assert_equivariant(layer, x64, tol=tolerance("equivariance", got.dtype), rotations=1, mode="grid", dtype=got.dtype)
+
+
+def test_asv_network_case():
+    """The asv case ``S2SO3Network`` (S2Convolution, ReLU, SO3Convolution) at b = 8 on the CPU:
+    its forward+backward gives a gradient for the input and every parameter, and its float32
+    output is within the backend tolerance of the float64 copy on the ``torch`` backend."""
+    from . import bench_layers
+
+    params = (8, "torch", "float32", "cpu")
+    bench = bench_layers.S2SO3Network()
+    bench.setup(*params)
+    grads = bench.case.forward_backward()
+    assert len(grads) == 1 + len(bench.case.params) == 5  # input, then both layers' kernel and bias
+    assert all(torch.isfinite(g).all() and g.abs().sum() > 0 for g in grads)
+    assert bench.track_rel_error(*params) <= tolerance("backend", torch.float32)
