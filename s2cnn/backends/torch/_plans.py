@@ -161,21 +161,18 @@ class S2Plan(NamedTuple):
         (``h = 1``), and ``2l+1`` times ``1`` or ``(-1)^m``; padding rows take row ``0`` with
         factor ``0`` (no zero row to append: a non-finite row ``0`` makes every grid value
         non-finite anyway).
-    grid_rows_discard : LongTensor ``[(2 b_grid)^2]``
+    grid_rows : LongTensor ``[(2 b_grid)^2]``
         For each FFT bin ``k`` along alpha and ring ``i`` (C order ``(k, i)``): the row
         ``((s nl + |m|) b_grid + j) 2 + h`` of the synthesis block ``[s, m, j, h]`` that it
         receives, with ``h = (m < 0)``; ``s = 0, j = i`` on the northern rings (even part plus
         odd part) and ``s = 1, j = 2 b_grid - 1 - i`` on the southern ones (even minus odd).
-        The bins outside the band get row ``4 nl b_grid``, one past the block: the adjoint adds
-        every grid row at once into a block with that one spare row, and drops it (no zeroed
-        copy of the gradient first).
-    grid_rows_spare : LongTensor ``[2 b_grid (2 b_grid + 1)]``
-        The same rows, with row ``0`` for the bins outside the band (which the synthesis then
-        zeroes) and one more ring per bin (a copy of its ring ``0``), C order ``(k, i)``,
+        The bins outside the band (``|m| >= nl``) get row ``4 nl b_grid``, one past the block:
+        both directions give the block that one spare row, which the synthesis holds at zero
+        and reads for those bins, and into which the adjoint adds their gradient and drops it.
+    grid_rows_padded : LongTensor ``[2 b_grid (2 b_grid + 1)]``
+        The same rows with one more ring per bin (a copy of its ring ``0``), C order ``(k, i)``,
         ``i <= 2 b_grid``: the layout of the synthesis's FFT input, whose bin stride then is
         not a power of two (:mod:`._s2`).
-    zero_bins : LongTensor
-        The FFT bins outside the band (``|m| >= nl``), which receive zero.
     reflect : LongTensor ``[b_grid]``
         ``b_grid - 1 - j``: the southern ring ``2 b_grid - 1 - j`` paired with the northern ring
         ``j``, as an index into the southern half (a gather in place of ``flip``, which copies).
@@ -187,9 +184,8 @@ class S2Plan(NamedTuple):
     out_factor: torch.Tensor
     in_index: torch.Tensor
     in_factor: torch.Tensor
-    grid_rows_discard: torch.Tensor
-    grid_rows_spare: torch.Tensor
-    zero_bins: torch.Tensor
+    grid_rows: torch.Tensor
+    grid_rows_padded: torch.Tensor
     reflect: torch.Tensor
 
 
@@ -228,7 +224,7 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
     south = i >= b_grid
     j = np.where(south, nb - 1 - i, i)
     rows = ((south[None, :] * nl + np.abs(mk)[:, None]) * b_grid + j[None, :]) * 2 + (mk < 0)[:, None]
-    inside = np.where(band[:, None], rows, 0)  # the bins outside the band: row 0, zeroed after the gather
+    rows = np.where(band[:, None], rows, 4 * nl * b_grid)  # the bins outside the band: the spare row
     as_long = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)  # noqa: E731
     as_real = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
     return S2Plan(
@@ -238,8 +234,7 @@ def s2_plan(b_grid: int, nl: int, dtype: torch.dtype, device: torch.device) -> S
         out_factor=as_real(out_factor),
         in_index=as_long(np.concatenate(in_index)),
         in_factor=as_real(np.concatenate(in_factor)),
-        grid_rows_discard=as_long(np.where(band[:, None], rows, 4 * nl * b_grid).reshape(-1)),
-        grid_rows_spare=as_long(np.concatenate([inside, inside[:, :1]], 1).reshape(-1)),
-        zero_bins=as_long(np.flatnonzero(~band)),
+        grid_rows=as_long(rows.reshape(-1)),
+        grid_rows_padded=as_long(np.concatenate([rows, rows[:, :1]], 1).reshape(-1)),
         reflect=as_long(np.arange(b_grid - 1, -1, -1)),
     )
