@@ -9,9 +9,9 @@ copy of the layer in float64 on the ``torch`` backend.
 
 ``S2SO3Network`` is the two layers as a network uses them, ``S2Convolution(f_in, f_out)``, ReLU,
 ``SO3Convolution(f_out, f_out)`` (the start of the original's spherical MNIST model) on the S2
-batch of ``S2Convolution``: the second layer takes the first one's output as it lies (the SO(3)
-synthesis's memory order, ``[beta, batch, alpha, gamma]`` on the ``torch`` backend), which the
-single-layer cases, on fresh contiguous inputs, do not show.
+batch of ``S2Convolution``: the second layer takes the first one's output as it lies, in the
+layout the first one's synthesis gives it, and the backward runs through the ReLU between them,
+which the single-layer cases, on fresh contiguous inputs, do not show.
 """
 
 from __future__ import annotations

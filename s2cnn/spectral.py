@@ -148,16 +148,8 @@ def so3_fft(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
     b_in = _grid_bandwidth("so3_fft", x, 3, "an SO(3) signal [..., 2b, 2b, 2b] (beta, alpha, gamma)")
     b_out = _check_b_out("so3_fft", b_out, b_in)
     batch = x.shape[:-3]
-    out = dispatch("so3_fft", _so3_grid_batch(x.reshape(-1, 2 * b_in, 2 * b_in, 2 * b_in)), b_out)
+    out = dispatch("so3_fft", x.reshape(-1, 2 * b_in, 2 * b_in, 2 * b_in).contiguous(), b_out)
     return out.reshape(out.shape[0], *batch)
-
-
-def _so3_grid_batch(x: torch.Tensor) -> torch.Tensor:
-    """``x [Z, 2b, 2b, 2b]`` as is when it is contiguous or contiguous in the memory order
-    ``[beta, Z, alpha, gamma]`` (what :func:`so3_ifft` and :func:`so3_ifft_real` return, and
-    elementwise operations on it keep), else a contiguous copy: the grid of a layer's output is
-    read where it lies (:mod:`s2cnn.backends.protocol`)."""
-    return x if x.is_contiguous() or x.transpose(0, 1).is_contiguous() else x.contiguous()
 
 
 def so3_ifft(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:

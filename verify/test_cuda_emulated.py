@@ -247,23 +247,6 @@ def test_thread_order_does_not_matter(order):
     assert rel_l2(got, want) < tolerance("backend", torch.float64)
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
-def test_so3_fft_takes_the_synthesis_order(emu, dtype):
-    """The front door hands ``so3_fft`` a grid in the memory order ``[beta, Z, alpha, gamma]``
-    (a synthesis's output) as it lies: the backend gives the torch backend's output and input
-    gradient on the contiguous grid."""
-    g = torch.Generator().manual_seed(11)
-    leaf = torch.randn(8, 3, 8, 8, dtype=dtype, generator=g, requires_grad=True)
-    w = torch.randn(so3_nspec(3), 3, dtype=CDTYPE[dtype], generator=g)
-    results = []
-    for be, x in ((CudaBackend(emu), leaf.transpose(0, 1)), ("torch", leaf.transpose(0, 1).contiguous())):
-        with set_backend(be, only=True):
-            out = s2cnn.spectral.so3_fft(x, 3)
-        results.append((out.detach(), *torch.autograd.grad(out, leaf, w)))
-    for got, want in zip(*results, strict=True):
-        assert rel_l2(got, want) < tolerance("backend", dtype)
-
-
 def test_layers_match_torch(emu):
     """A small S2 -> SO(3) -> SO(3) network: output and every parameter's gradient."""
     errors = layers_vs_torch(CudaBackend(emu))

@@ -85,6 +85,18 @@ def test_so3conv_against_reference_correlation(b_in, b_out):
     assert rel_l2(got, torch.from_numpy(np.ascontiguousarray(want))) <= tolerance("layer_reference", torch.float64)
 
 
+@pytest.mark.parametrize("name", ["S2Convolution", "SO3Convolution"])
+def test_layer_output_is_contiguous(name):
+    """A layer's output is a contiguous ``[batch, f_out, beta, alpha, gamma]`` grid, as the
+    original's was: ported code flattens it with ``view``."""
+    layer, s2_input = checks.make_layer(name, 5, 4)
+    x = torch.randn((2, 2) + (10,) * (2 if s2_input else 3))
+    with s2cnn.set_backend("torch", only=True):
+        y = layer(x)
+    assert y.shape == (2, 3, 8, 8, 8) and y.is_contiguous(), y.stride()
+    assert y.view(2, -1).shape == (2, 1536)
+
+
 @pytest.mark.parametrize("name", ["S2Convolution", "SO3Convolution", "SO3Shortcut"])
 def test_gradcheck_inputs_and_weights(name):
     layer, s2_input = checks.make_layer(name, 2, 2, f_in=1, f_out=2)

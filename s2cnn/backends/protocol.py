@@ -4,10 +4,7 @@ The front doors in :mod:`s2cnn.spectral` validate their arguments, flatten the b
 into one axis ``Z`` and call :func:`s2cnn.backends.dispatch`. A backend verb therefore sees
 contiguous tensors of these shapes (``b_in`` is read off the input; ``nspec`` as in
 :mod:`s2cnn.layout`), and must return tensors of these shapes, differentiable with respect
-to every tensor argument. One exception: the grid of ``so3_fft`` is contiguous either in its
-order or in the memory order ``[beta, Z, alpha, gamma]`` (a transposed view, as ``so3_ifft``
-may return it), so that a layer's output is not copied whole before the next layer's
-analysis; a backend that needs one order makes it itself.
+to every tensor argument:
 
 ==========  ==================================================  ===================================
 verb        arguments                                           returns

@@ -313,25 +313,21 @@ def _blocks(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) ->
 
 @torch.compiler.disable  # runs eagerly inside compiled graphs: torch 2.13's dynamo warns on autograd.Function
 def so3_ifft(x: torch.Tensor, b_out: int) -> torch.Tensor:
-    """``x [so3_nspec(b_in), Z]`` -> ``[Z, 2b_out, 2b_out, 2b_out]``; degrees ``l < b_out`` only.
-
-    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``), taken outside
-    the autograd Function, so that in-place operations on it are allowed."""
-    return _So3Synthesis.apply(x, b_out, False).transpose(0, 1)
+    """``x [so3_nspec(b_in), Z]`` -> ``[Z, 2b_out, 2b_out, 2b_out]`` (contiguous); degrees
+    ``l < b_out`` only."""
+    return _So3Synthesis.apply(x, b_out, False)
 
 
 @torch.compiler.disable
 def so3_ifft_real(x: torch.Tensor, b_out: int) -> torch.Tensor:
-    """``so3_ifft(x, b_out).real`` at half the GEMMs, half the FFT and half the output memory.
-
-    The result is a transposed view (memory order ``[beta, Z, alpha, gamma]``), taken outside
-    the autograd Function, so that in-place operations on it are allowed."""
-    return _So3Synthesis.apply(x, b_out, True).transpose(0, 1)
+    """``so3_ifft(x, b_out).real`` at half the GEMMs, half the FFT and half the output memory
+    (contiguous ``[Z, 2b_out, 2b_out, 2b_out]``)."""
+    return _So3Synthesis.apply(x, b_out, True)
 
 
 class _So3Synthesis(torch.autograd.Function):
     """The inverse SO(3) transform, one chunk of betas at a time, with its adjoint as backward:
-    ``x [nspec, Z]`` -> the grid ``[beta, Z, alpha, gamma]`` (:func:`so3_ifft` transposes it).
+    ``x [nspec, Z]`` -> the grid ``[Z, beta, alpha, gamma]``, contiguous.
 
     Forward, for each block ``J`` of betas: the ring GEMMs ``[Q_L, |J|, nl-L] @ [Q_L, nl-L, 2Z]``
     write the ``2Q`` syntheses (pairs of ``H`` and their mirrors, plus a zero slot) into one
@@ -377,7 +373,7 @@ class _So3Synthesis(torch.autograd.Function):
         F = F.flatten(2)
         rhs = [r.unflatten(0, (-1, nl - L)) for L, r in enumerate(F.split(plan.row_sizes))]  # [Q_L, nl-L, h, 2Z]
         slots = Q + len(plan.conj_slots) if real else 2 * Q
-        out = x.new_empty(nb, Z, nb, nb, dtype=F.dtype if real else x.dtype)  # [beta, Z, alpha, gamma]
+        out = x.new_empty(Z, nb, nb, nb, dtype=F.dtype if real else x.dtype)  # [Z, beta, alpha, gamma]
         step, block = _blocks(nb, slots + 1, Z, F.element_size(), x.device)
         store = F.new_empty((slots + 1) * block * 2 * Z)  # one GEMM block, reused
         by_rows = _signals_as_rows(Z, x, "synthesis")
@@ -414,9 +410,11 @@ class _So3Synthesis(torch.autograd.Function):
                 else:
                     Gs = Gs.index_select(0, plan.grid_index).view(nb, nb, *inner)  # [m, n, ...]
                     y = torch.fft.ifft2(Gs, dim=(0, 1), norm="forward")
-                out[j0 + s0 : j0 + s0 + Js] = y.permute(3, 2, 0, 1) if by_rows else y.permute(2, 3, 0, 1)
+                # y is [alpha, gamma, Z, j] or [alpha, gamma, j, Z]; its FFT leaves it in memory
+                # order (Z, j) or (j, Z) outside (alpha, gamma): a copy of whole (alpha, gamma) planes
+                out[:, j0 + s0 : j0 + s0 + Js] = y.permute(2, 3, 0, 1) if by_rows else y.permute(3, 2, 0, 1)
         ctx.shape = (x.shape[0], b_out, real)
-        return out  # [beta, Z, alpha, gamma]: no view (a custom Function's view forbids in-place use)
+        return out  # no view (a custom Function's view forbids in-place use)
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):
@@ -433,7 +431,7 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
     @staticmethod
     def forward(ctx, g: torch.Tensor, nspec: int, b_out: int, real: bool) -> torch.Tensor:
         ctx.shape = (b_out, real)
-        nb, Z = g.shape[0], g.shape[1]  # g [beta, Z, alpha, gamma]
+        Z, nb = g.shape[0], g.shape[1]  # g [Z, beta, alpha, gamma]
         nl, plan, tables, Q = _synthesis_plan(nspec, b_out, g)
         if real:  # g is real: the bins of the mirrors are the conjugates of those of H
             fft2, bins, nbins, nslots = torch.fft.rfft2, plan.half_pos, nb * (b_out + 1), Q
@@ -463,7 +461,7 @@ class _So3SynthesisAdjoint(torch.autograd.Function):
             Bc = torch.view_as_real(Bc).view(nslots, Z, 2, J) if by_rows else Bc.view(nslots, J, Z)
             for s0 in range(0, J, step):  # FFT chunks of the block
                 Js = min(step, J - s0)
-                G = fft2(g[j0 + s0 : j0 + s0 + Js].contiguous(), dim=(-2, -1)).view(Js * Z, nbins)
+                G = fft2(g[:, j0 + s0 : j0 + s0 + Js].transpose(0, 1).contiguous(), dim=(-2, -1)).view(Js * Z, nbins)
                 # rows of the transposed view: 3x faster here than gathering columns, then transposing
                 Gt = G.t().index_select(0, bins).view(nslots, Js, Z)
                 if by_rows:
