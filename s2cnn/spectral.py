@@ -107,7 +107,10 @@ def s2_ifft(x: torch.Tensor, b_out: int | None = None) -> torch.Tensor:
 
     Returns
     -------
-    Tensor ``[..., 2b_out, 2b_out]`` (beta, alpha), complex.
+    Tensor ``[..., 2b_out, 2b_out]`` (beta, alpha), complex. The ``torch`` backend returns the
+    FFT's own output, a view in memory order ``[beta, ..., alpha]`` (writing it contiguous cost
+    1.2 ms more per call at b=128, 16 signals, complex128, on a 2-core CPU): flatten it with
+    ``reshape``, not ``view``.
     """
     x = _spectrum("s2_ifft", x, "an S2 spectrum [b**2, ...]")
     try:
