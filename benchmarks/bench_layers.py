@@ -63,7 +63,6 @@ class _Layer(CaseSuite):
         params = tuple(layer.parameters())
         return Case(layer, (x64.to(torch_dtype(dtype)),), backend, device, params, reference).warm_up()
 
-
     def build(self, f_in: int, f_out: int, b: int, backend: str) -> torch.nn.Module:
         """The module of the case, ``b_in = b_out = b``, on ``backend``."""
         return self.layer(f_in, f_out, b, b, self.grid(), backend=backend)

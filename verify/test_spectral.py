@@ -117,10 +117,10 @@ def test_batch_axes_are_kept():
 @pytest.mark.parametrize("op", ["so3_ifft", "so3_ifft_real"])
 def test_so3_synthesis_output_is_contiguous(op, rows_max, monkeypatch):
     """The torch backend's SO(3) syntheses return contiguous ``[..., beta, alpha, gamma]`` grids
-    (elementwise work on a transposed grid, a network's ReLU and loss and their backward, ran
-    several times slower), so that the next layer's ``so3_fft`` reads a ReLU of it where it
-    lies: the backend gets the caller's storage, no copy of the grid (``torch.relu`` of a
-    complex grid is not defined: for ``so3_ifft``, ``so3_fft`` reads the grid itself)."""
+    (as the original's: ported code calls ``view`` on them), so that the next layer's
+    ``so3_fft`` reads a ReLU of it where it lies: the backend gets the caller's storage, no
+    copy of the grid (``torch.relu`` of a complex grid is not defined: for ``so3_ifft``,
+    ``so3_fft`` reads the grid itself)."""
     from s2cnn.backends.torch import _so3
 
     monkeypatch.setattr(_so3, "ROWS_MAX_SIGNALS", _rows_max(rows_max))
