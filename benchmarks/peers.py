@@ -61,7 +61,10 @@ Threads are pinned to ``--threads`` (default 1): ``torch.set_num_threads``, SHTn
 ``nthreads``, and CPU affinity plus thread variables in the child processes. The machine,
 threads, clock, allocator, date and load average are printed with the table, and the GEMM rates
 of torch's and NumPy's BLAS on our shapes (:mod:`benchmarks.blas_probe`: how much of a ratio is
-the BLAS torch was built with); ``--json PATH`` writes every record. The last section judges the
+the BLAS torch was built with), and each peer's version (:func:`library_versions`; SHTns with
+the build it reports: SHTns built in one session ran 1.5-1.7x faster than the builds of
+earlier sessions on the same kind of VM, and the builds were not recorded);
+``--json PATH`` writes every record, and those under ``meta``. The last section judges the
 benchmark issue's targets (:mod:`benchmarks.targets`); ``--check-targets`` makes a missed one
 the exit status 1.
 """
@@ -336,6 +339,47 @@ def machine(device: str = "cpu") -> str:
     return f"{torch.cuda.get_device_name(device)} (sm_{major}{minor}, CUDA {torch.version.cuda}); {host}"
 
 
+#: Distribution name of each peer's package (``importlib.metadata``).
+DISTRIBUTIONS = {"shtns": "shtns", "ducc0": "ducc0", "torch_harmonics": "torch-harmonics", "s2fft": "s2fft",
+                 "lie_learn": "lie_learn"}
+
+
+def library_versions(names, lie_learn_python: str) -> dict[str, str]:
+    """The installed version of each peer in ``names`` (``"not installed"`` when absent): the
+    distribution's version, and for SHTns the build it reports (its kernel: ``avx512``, ...),
+    which changes its speed from one build to the next. lie_learn is asked in its own
+    interpreter, ``lie_learn_python``; the others in this one (s2fft's child process runs
+    this interpreter)."""
+    from importlib import metadata
+
+    out = {}
+    for name in names:
+        dist = DISTRIBUTIONS.get(name)
+        if dist is None:
+            continue
+        if name == "lie_learn":
+            code = f"import importlib.metadata as m; print(m.version({dist!r}))"
+            try:
+                proc = subprocess.run([lie_learn_python, "-c", code], capture_output=True, text=True, timeout=60)
+                out[name] = proc.stdout.strip() if proc.returncode == 0 else "not installed"
+            except (OSError, subprocess.TimeoutExpired):
+                out[name] = f"not installed ({lie_learn_python} does not run)"
+            continue
+        try:
+            out[name] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+            continue
+        if name == "shtns":
+            try:
+                import shtns
+
+                out[name] = shtns.build_info().strip() or out[name]  # "[SHTns 3.7.5] built ..., id: ..."
+            except Exception as exc:  # the build line is a bonus: its absence is noted, not fatal
+                out[name] += f" (build unknown: {exc!r:.80})"
+    return out
+
+
 PEERS = {"s2": ["shtns", "shtns_real", "ducc0", "torch_harmonics"], "so3": ["s2fft", "lie_learn"]}
 #: The peers that run on the CPU only (not timed with ``--device cuda``).
 CPU_ONLY = ("shtns", "ducc0", "s2fft", "lie_learn")
@@ -434,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)
         print("\n".join("# " + line for line in blas_probe.lines(probe)))
+    versions = library_versions(args.peers, args.lie_learn_python)
+    if versions:
+        print("# peers: " + "; ".join(f"{k} {v}" for k, v in versions.items()))
     check = reference_check(args.check_b, args.backend, device)
     print(f"# ours float64 on {device} vs reference/ direct sums at b={args.check_b}: "
           + ", ".join(f"{k} {v:.1e}" for k, v in check.items()))
@@ -523,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
                 "clock": args.clock, "rounds": args.rounds,
                 "malloc": args.malloc, "date": stamp, "load_average_start": load,
                 "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check,
-                "blas_probe": probe, "environment": env}
+                "blas_probe": probe, "environment": env, "libraries": versions}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "records": records, "targets": verdicts}, f, indent=1)
     return targets.exit_status(verdicts) if args.check_targets else 0

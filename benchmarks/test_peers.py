@@ -4,12 +4,14 @@ arguments, and small runs end to end (on the GPU with the ``cuda`` mark)."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import torch
 
+from . import peers
 from .common import sync
-from .peers import fastest_round, main, run_ours, synced
+from .peers import fastest_round, library_versions, main, run_ours, synced
 
 
 def test_fastest_round_keeps_the_whole_fastest_record():
@@ -63,6 +65,20 @@ def test_cuda_without_a_gpu_names_what_is_missing(capsys):
     assert "sees no CUDA device" in capsys.readouterr().err
 
 
+def test_library_versions_name_each_peer_or_its_absence(monkeypatch):
+    """The versions the tool records: the distribution's for a peer of this interpreter, "not
+    installed" for one that is absent, and for lie_learn what its own interpreter says."""
+    from importlib import metadata
+
+    monkeypatch.setattr(peers, "DISTRIBUTIONS", {"here": "pytest", "absent": "no-such-distribution-s2cnn",
+                                                 "lie_learn": "pytest"})
+    got = library_versions(["here", "absent", "unknown", "lie_learn"], sys.executable)
+    version = metadata.version("pytest")
+    assert got == {"here": version, "absent": "not installed", "lie_learn": version}
+    got = library_versions(["lie_learn"], "/nonexistent/python")
+    assert got["lie_learn"].startswith("not installed")
+
+
 def _small_run(tmp_path, *extra):
     path = tmp_path / "run.json"
     argv = ["--s2-b", "8", "--so3-b", "4", "--dtypes", "float64", "--repeat", "3", "--budget", "0.01",
@@ -75,6 +91,7 @@ def test_a_small_cpu_run_records_ours_and_the_floor(tmp_path):
     run = _small_run(tmp_path, "--peers")
     assert run["meta"]["device"] == "cpu" and run["meta"]["backend"] == "torch"
     assert max(run["meta"]["reference_check"].values()) < 1e-12
+    assert run["meta"]["libraries"] == {}  # no peers asked for
     cases = {(r["case"], r["b"], r["library"]) for r in run["records"]}
     for case, b in (("s2_fft", 8), ("s2_ifft", 8), ("so3_fft", 4), ("so3_ifft", 4)):
         assert {(case, b, "ours"), (case, b, "floor")} <= cases
