@@ -16,7 +16,8 @@
 #      GEMM) and torch-harmonics, b = 64, 128 (S2) and 32, 64 (SO(3)), both precisions
 #      -> $OUT/peers-cuda-cuda.json (the tables: session.log)
 #   6. pytest-benchmark micro-benchmarks on the GPU targets -> $OUT/bench-cuda.json
-#   7. asv: the layers' time_* and the GPU memory tracks at b = 64
+#   7. asv: the layers' time_* (S2SO3Network included), then their GPU memory tracks, at b = 64
+#      (two asv runs: a timeout loses one)
 #   8. the same peers run with the torch backend on the GPU -> $OUT/peers-cuda-torch.json
 #   9. asv: the transforms' track_floor_ratio at b = 64 and 128 (2 s of interleaved calls each)
 #   asv results -> $OUT/asv-<machine>.json and $OUT/asv-machine.json, to commit under
@@ -99,8 +100,10 @@ fi
 peers_run cuda 120
 step "pytest-benchmark (GPU targets)" 90 $PY -m pytest -p no:cacheprovider -q -m cuda benchmarks \
     --benchmark-json "$OUT/bench-cuda.json" --benchmark-max-time 0.5
-[ -n "$HAVE_ASV" ] && asv_run "layers and GPU memory (float32, b = 64)" 200 \
-    "(S2Convolution\.time_|SO3Convolution\.time_|S2SO3Network\.time_|bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
+[ -n "$HAVE_ASV" ] && asv_run "layers (float32, b = 64)" 130 \
+    "(S2Convolution\.time_|SO3Convolution\.time_|S2SO3Network\.time_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
+[ -n "$HAVE_ASV" ] && asv_run "layers' GPU memory (float32, b = 64)" 100 \
+    "(bench_layers\.GpuMemory\.track_).*64, '(torch|cuda)', 'float32', 'cuda'\)"
 peers_run torch 90
 [ -n "$HAVE_ASV" ] && asv_run "time over the floor (GPU, float32, b = 64, 128)" 90 \
     "(S2FFT|S2IFFT|SO3FFT|SO3IFFT|SO3IFFTReal)\.track_floor_ratio\((64|128), '(torch|cuda)', 'float32', 'cuda'\)"

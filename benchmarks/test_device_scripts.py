@@ -29,7 +29,7 @@ def test_script_parses(name):
 def test_asv_selections_name_existing_suites():
     text = (HERE / "device_session.sh").read_text()
     patterns = re.findall(r'^\s+"(\(.*\))"\s*$', text, flags=re.M)
-    assert len(patterns) == 3, patterns
+    assert len(patterns) == 4, patterns
     suites = {n: getattr(m, n) for m in (bench_transforms, bench_layers) for n in dir(m)
               if isinstance(getattr(m, n), type)}
     for pattern in patterns:
