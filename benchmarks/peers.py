@@ -61,10 +61,11 @@ Threads are pinned to ``--threads`` (default 1): ``torch.set_num_threads``, SHTn
 ``nthreads``, and CPU affinity plus thread variables in the child processes. The machine,
 threads, clock, allocator, date and load average are printed with the table, and the GEMM rates
 of torch's and NumPy's BLAS on our shapes (:mod:`benchmarks.blas_probe`: how much of a ratio is
-the BLAS torch was built with), and each peer's version (:func:`library_versions`; SHTns with
-the build it reports: SHTns built in one session ran 1.5-1.7x faster than the builds of
-earlier sessions on the same kind of VM, and the builds were not recorded);
-``--json PATH`` writes every record, and those under ``meta``. The last section judges the
+the BLAS torch was built with), the commit of the code timed (:func:`source_commit`), and
+each peer's version (:func:`library_versions`; SHTns with the build it reports: SHTns built in
+one session ran 1.5-1.7x faster than the builds of earlier sessions on the same kind of VM,
+and the builds were not recorded); ``--json PATH`` writes every record, and those under
+``meta``. The last section judges the
 benchmark issue's targets (:mod:`benchmarks.targets`); ``--check-targets`` makes a missed one
 the exit status 1.
 """
@@ -380,6 +381,22 @@ def library_versions(names, lie_learn_python: str) -> dict[str, str]:
     return out
 
 
+def source_commit() -> str:
+    """The commit of the tree this tool runs from, with ``+changes`` when the tracked files
+    differ from it (``"unknown"`` outside a git checkout): which code a saved run timed."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    git = ["git", "-C", root]
+    try:
+        head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=30)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 PEERS = {"s2": ["shtns", "shtns_real", "ducc0", "torch_harmonics"], "so3": ["s2fft", "lie_learn"]}
 #: The peers that run on the CPU only (not timed with ``--device cuda``).
 CPU_ONLY = ("shtns", "ducc0", "s2fft", "lie_learn")
@@ -478,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         probe = blas_probe.run(max(args.s2_b, default=128), Z, args.dtypes, args.threads, clock=args.clock)
         print("\n".join("# " + line for line in blas_probe.lines(probe)))
+    commit = source_commit()
+    print(f"# s2cnn at {commit}")
     versions = library_versions(args.peers, args.lie_learn_python)
     if versions:
         print("# peers: " + "; ".join(f"{k} {v}" for k, v in versions.items()))
@@ -570,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
                 "clock": args.clock, "rounds": args.rounds,
                 "malloc": args.malloc, "date": stamp, "load_average_start": load,
                 "load_average_end": "/".join(f"{v:.1f}" for v in os.getloadavg()), "reference_check": check,
-                "blas_probe": probe, "environment": env, "libraries": versions}
+                "blas_probe": probe, "environment": env, "libraries": versions, "commit": commit}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "records": records, "targets": verdicts}, f, indent=1)
     return targets.exit_status(verdicts) if args.check_targets else 0

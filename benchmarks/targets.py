@@ -162,9 +162,12 @@ def _short_names(names: list[str]) -> list[str]:
     return [n[cut:] or n for n in names]
 
 
-def wide_table(runs: dict[str, list[dict]]) -> list[str]:
+def wide_table(runs: dict[str, list[dict]], libraries: dict[str, dict | None] | None = None) -> list[str]:
     """A Markdown table: one row per target, one column per run (named without the prefix all
-    run names share), cells ``ratio (rounds that met the limit)``."""
+    run names share), cells ``ratio (rounds that met the limit)``; then, from ``libraries``
+    (each run's ``meta["libraries"]``, ``None`` for a run that predates them), one row per peer
+    with the version each run timed ("unrecorded" for the older runs), since a peer's build
+    moves the ratios as much as our code does."""
     names = list(runs)
     labels: list[str] = []
     for vs in runs.values():
@@ -180,6 +183,16 @@ def wide_table(runs: dict[str, list[dict]]) -> list[str]:
             limit = v["limit"]
             cells.append(f"{v['ratio']:.2f}" + (f" ({v['rounds_met']})" if v["rounds_met"] else ""))
         out.append(f"| {label} | {limit} | " + " | ".join(cells) + " |")
+    libraries = libraries or {}
+    peers: list[str] = []
+    for versions in libraries.values():
+        peers += [k for k in versions or {} if k not in peers]
+    for peer in peers:
+        cells = []
+        for name in names:
+            versions = libraries.get(name)
+            cells.append("unrecorded" if versions is None else versions.get(peer, "").replace("|", "/"))
+        out.append(f"| {peer} version | | " + " | ".join(cells) + " |")
     return out
 
 
@@ -197,11 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     if not loaded:
         p.error("no run of python -m benchmarks.peers among the files")
     if args.wide:
-        print("\n".join(wide_table({name: vs for name, (_, vs) in loaded.items()})))
+        runs = {name: vs for name, (_, vs) in loaded.items()}
+        print("\n".join(wide_table(runs, {name: meta.get("libraries") for name, (meta, _) in loaded.items()})))
     else:
         for name, (meta, vs) in loaded.items():
             print(f"# {name}: {meta.get('machine', '?')}; {meta.get('date', '?')}; rounds {meta.get('rounds')}; "
                   f"malloc {meta.get('malloc', 'system')}")
+            versions = meta.get("libraries")
+            print("# peers: " + ("unrecorded" if versions is None else
+                                 "; ".join(f"{k} {v}" for k, v in versions.items()) or "none"))
             print("\n".join(lines(vs)) + "\n")
     return max(exit_status(vs) for _, vs in loaded.values())
 

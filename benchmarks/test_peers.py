@@ -92,6 +92,8 @@ def test_a_small_cpu_run_records_ours_and_the_floor(tmp_path):
     assert run["meta"]["device"] == "cpu" and run["meta"]["backend"] == "torch"
     assert max(run["meta"]["reference_check"].values()) < 1e-12
     assert run["meta"]["libraries"] == {}  # no peers asked for
+    commit = run["meta"]["commit"]  # this checkout's (a clone in CI), or "unknown" outside git
+    assert commit == "unknown" or len(commit.split("+")[0]) == 40, commit
     cases = {(r["case"], r["b"], r["library"]) for r in run["records"]}
     for case, b in (("s2_fft", 8), ("s2_ifft", 8), ("so3_fft", 4), ("so3_ifft", 4)):
         assert {(case, b, "ours"), (case, b, "floor")} <= cases

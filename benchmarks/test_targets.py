@@ -88,6 +88,19 @@ def test_lines_and_wide_table():
     table = targets.wide_table({"m-2026-a": vs, "m-2026-b": vs})
     assert table[0] == "| target | limit | a | b |"
     assert table[2] == "| s2_fft b=128 float64: ours/shtns | <= 1.5 | 2.00 (0/2) | 2.00 (0/2) |"
+    assert not any(" version |" in row for row in table)  # no versions given: no version rows
+
+
+def test_wide_table_names_the_peer_versions_of_each_run():
+    """One row per peer that any run recorded: its version in each run, "unrecorded" for a run
+    whose meta predates the versions, empty where that run did not time the peer."""
+    vs = targets.verdicts([_rec("s2_fft", 128, "float64", "ours", 12.0), _rec("s2_fft", 128, "float64", "shtns", 6.0)])
+    runs = {"m-old": vs, "m-new": vs, "m-other": vs}
+    libraries = {"m-old": None, "m-new": {"shtns": "[SHTns 3.7.5] id: avx512", "ducc0": "0.42.0"},
+                 "m-other": {"ducc0": "0.41|x"}}
+    table = targets.wide_table(runs, libraries)
+    assert table[-2:] == ["| shtns version | | unrecorded | [SHTns 3.7.5] id: avx512 |  |",
+                          "| ducc0 version | | unrecorded | 0.42.0 | 0.41/x |"]
 
 
 def test_cli_on_a_saved_run(tmp_path, capsys):
@@ -101,6 +114,7 @@ def test_cli_on_a_saved_run(tmp_path, capsys):
     line = next(x for x in out.splitlines() if x.startswith("so3_fft b=64 float32: ours/floor"))
     assert line.split()[4:] == ["1.20", "<=", "2", "met"]
     assert "probe.json: not a run of python -m benchmarks.peers" in err
+    assert "# peers: unrecorded" in out  # a run whose meta predates the versions
     with pytest.raises(SystemExit):
         targets.main([str(other)])
 
