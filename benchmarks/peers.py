@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# s2cnn at {commit}")
     versions = library_versions(args.peers, args.lie_learn_python)
     if versions:
-        print("# peers: " + "; ".join(f"{k} {v}" for k, v in versions.items()))
+        print(targets.versions_line(versions))
     check = reference_check(args.check_b, args.backend, device)
     print(f"# ours float64 on {device} vs reference/ direct sums at b={args.check_b}: "
           + ", ".join(f"{k} {v:.1e}" for k, v in check.items()))

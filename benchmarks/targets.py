@@ -162,6 +162,14 @@ def _short_names(names: list[str]) -> list[str]:
     return [n[cut:] or n for n in names]
 
 
+def versions_line(versions: dict[str, str] | None) -> str:
+    """The ``# peers: ...`` header line of a run's peer versions (``meta["libraries"]``;
+    ``None`` for a run that predates them)."""
+    if versions is None:
+        return "# peers: unrecorded"
+    return "# peers: " + ("; ".join(f"{k} {v}" for k, v in versions.items()) or "none")
+
+
 def wide_table(runs: dict[str, list[dict]], libraries: dict[str, dict | None] | None = None) -> list[str]:
     """A Markdown table: one row per target, one column per run (named without the prefix all
     run names share), cells ``ratio (rounds that met the limit)``; then, from ``libraries``
@@ -216,9 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, (meta, vs) in loaded.items():
             print(f"# {name}: {meta.get('machine', '?')}; {meta.get('date', '?')}; rounds {meta.get('rounds')}; "
                   f"malloc {meta.get('malloc', 'system')}")
-            versions = meta.get("libraries")
-            print("# peers: " + ("unrecorded" if versions is None else
-                                 "; ".join(f"{k} {v}" for k, v in versions.items()) or "none"))
+            print(versions_line(meta.get("libraries")))
             print("\n".join(lines(vs)) + "\n")
     return max(exit_status(vs) for _, vs in loaded.values())
 
