@@ -1,5 +1,6 @@
 """Fourier transforms on SO(3) in plain PyTorch: FFT along alpha and gamma, then the Wigner-d
-contraction along beta as batched real GEMMs. Autograd differentiates through it.
+contraction along beta as batched real GEMMs. Both directions are :class:`torch.autograd.Function`
+pairs with their adjoints written out (any order of derivative).
 
 Shapes follow :mod:`s2cnn.backends.protocol`; the math is in :mod:`s2cnn.spectral`; the tables
 and symmetries in :mod:`._tables`; the index plans in :mod:`._plans`.
@@ -306,7 +307,7 @@ def _beta_chunk(nb: int, slots: int, Z: int, itemsize: int, device: torch.device
 
 def _blocks(nb: int, slots: int, Z: int, itemsize: int, device: torch.device) -> tuple[int, int]:
     """Betas per FFT chunk (:func:`_beta_chunk`) and per GEMM block (:data:`GEMM_CHUNKS` chunks,
-    at most ``nb``) of the synthesis and its adjoint."""
+    at most ``nb``) of the analysis, the synthesis and their adjoints."""
     step = _beta_chunk(nb, slots, Z, itemsize, device)
     return step, min(nb, step * GEMM_CHUNKS)
 
