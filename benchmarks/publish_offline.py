@@ -154,16 +154,22 @@ def rewrite_html(html: str, vendor: Path, html_dir: Path, log=print) -> str:
     return _TAG.sub(local, html)
 
 
-def _npm_install(log=print) -> None:
+def npm_install(folder: Path = OFFLINE, log=print) -> Path:
+    """``npm install`` of the packages of ``offline/package.json`` into ``folder/node_modules``
+    (``package.json`` copied there first when ``folder`` is another one); returns that folder."""
     npm = shutil.which("npm")
     if npm is None:
         raise FileNotFoundError("npm not found: install Node.js, or pass --vendor with a node_modules folder")
-    log(f"npm install in {OFFLINE}")
+    folder = Path(folder)
+    if folder.resolve() != OFFLINE.resolve():
+        shutil.copy(OFFLINE / "package.json", folder / "package.json")
+    log(f"npm install in {folder}")
     subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--no-package-lock", "--omit=dev"],
-        cwd=OFFLINE,
+        cwd=folder,
         check=True,
     )
+    return folder / "node_modules"
 
 
 def _html_dir_from_conf() -> Path:
@@ -181,7 +187,7 @@ def publish_offline(html_dir: Path, vendor: Path | None = None, npm: bool = True
     if vendor is None:
         vendor = OFFLINE / "node_modules"
         if not vendor.is_dir() and npm:
-            _npm_install(log)
+            npm_install(log=log)
     left = []
     for page in pages:
         log(f"{page}:")

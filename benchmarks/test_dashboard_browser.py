@@ -3,8 +3,8 @@
 The committed asv results of this repository are published (``asv publish`` with a temporary
 configuration: the results copied to a temporary folder, nothing written into the tree), made
 offline by :func:`benchmarks.publish_offline.publish_offline` (the npm packages of
-``offline/package.json`` installed into a temporary folder), served on 127.0.0.1, and loaded
-by headless Chromium with every host name but 127.0.0.1 unresolvable. Read from the DOM that
+``offline/package.json`` installed into a temporary folder by its ``npm_install``), served on
+127.0.0.1, and loaded by headless Chromium with every host name but 127.0.0.1 unresolvable. Read from the DOM that
 Chromium dumps once the page's scripts have run (no screenshot):
 
 * the rewritten page draws a benchmark's graph: flot's canvases, and one legend entry per
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from .publish_offline import OFFLINE, publish_offline
+from .publish_offline import npm_install, publish_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE = os.environ.get("S2CNN_REQUIRE_BROWSER", "") not in ("", "0")
@@ -70,15 +70,11 @@ def site(tmp_path_factory) -> Path:
         _missing("asv is not installed (pip install -e '.[bench]')")
     if not (ROOT / ".git").exists():
         _missing(f"{ROOT} is not a git checkout (asv publish reads the results' commits)")
-    npm = shutil.which("npm")
-    if npm is None:
+    if shutil.which("npm") is None:
         _missing("npm is not installed (the dashboard's scripts come from npm packages)")
     tmp = tmp_path_factory.mktemp("dashboard")
 
-    # the npm packages, into a temporary node_modules
-    shutil.copy(OFFLINE / "package.json", tmp / "package.json")
-    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--no-package-lock", "--omit=dev"],
-                   cwd=tmp, check=True, capture_output=True, timeout=300)
+    vendor = npm_install(tmp, log=lambda *_: None)  # the npm packages, into a temporary node_modules
 
     # asv publish of the committed results, with every folder in tmp
     conf = load_json(str(ROOT / "asv.conf.json"), js_comments=True)
@@ -93,7 +89,7 @@ def site(tmp_path_factory) -> Path:
     site = tmp / "site"
     shutil.copytree(tmp / "html", site / "asv")
     shutil.copytree(tmp / "html", site / "offline")
-    left = publish_offline(site / "offline", tmp / "node_modules", npm=False, log=lambda *_: None)
+    left = publish_offline(site / "offline", vendor, npm=False, log=lambda *_: None)
     assert left == [], f"remote resources left in the rewritten dashboard: {left}"
     return site
 
