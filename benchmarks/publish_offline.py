@@ -172,10 +172,14 @@ def npm_install(folder: Path = OFFLINE, log=print) -> Path:
     return folder / "node_modules"
 
 
-def _html_dir_from_conf() -> Path:
+def asv_conf() -> dict:
+    """The repository's ``asv.conf.json`` (its ``//`` comment lines dropped)."""
     text = (ROOT / "asv.conf.json").read_text()
-    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-    return ROOT / json.loads(text).get("html_dir", "html")
+    return json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
+
+
+def _html_dir_from_conf() -> Path:
+    return ROOT / asv_conf().get("html_dir", "html")
 
 
 def publish_offline(html_dir: Path, vendor: Path | None = None, npm: bool = True, log=print) -> list[str]:

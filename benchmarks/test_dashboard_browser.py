@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from .publish_offline import npm_install, publish_offline
+from .publish_offline import asv_conf, npm_install, publish_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE = os.environ.get("S2CNN_REQUIRE_BROWSER", "") not in ("", "0")
@@ -64,9 +65,7 @@ def _chromium() -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """``<site>/offline`` (published and rewritten) and ``<site>/asv`` (as asv writes it)."""
-    try:
-        from asv.util import load_json
-    except ImportError:
+    if importlib.util.find_spec("asv") is None:
         _missing("asv is not installed (pip install -e '.[bench]')")
     if not (ROOT / ".git").exists():
         _missing(f"{ROOT} is not a git checkout (asv publish reads the results' commits)")
@@ -77,7 +76,7 @@ def site(tmp_path_factory) -> Path:
     vendor = npm_install(tmp, log=lambda *_: None)  # the npm packages, into a temporary node_modules
 
     # asv publish of the committed results, with every folder in tmp
-    conf = load_json(str(ROOT / "asv.conf.json"), js_comments=True)
+    conf = asv_conf()
     conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), env_dir=str(tmp / "env"),
                 results_dir=str(tmp / "results"), html_dir=str(tmp / "html"))
     (tmp / "asv.conf.json").write_text(json.dumps(conf))
