@@ -57,13 +57,15 @@ ORDER = [
 
 
 def load_results(machine: str, commit: str | None = None, results_dir: Path = RESULTS) -> tuple[dict, dict]:
-    """``({(class, method, params...): (value, q25, q75)}, file info)`` of the newest result file of
-    ``machine`` (or the one of ``commit``)."""
-    files = sorted((results_dir / machine).glob("*.json"), key=lambda p: p.stat().st_mtime)
+    """``({(class, method, params...): (value, q25, q75)}, file info)`` of the result file of
+    ``machine`` whose commit is the newest (asv's ``date``, the commit's; the file name breaks
+    ties), or of the one of ``commit``. Not by file time: a clone gives every file the same."""
+    files = sorted((results_dir / machine).glob("*.json"))
     files = [f for f in files if f.name != "machine.json" and (commit is None or f.name.startswith(commit[:8]))]
     if not files:
         raise FileNotFoundError(f"no results for machine {machine!r} in {results_dir}")
-    data = json.loads(files[-1].read_text())
+    runs = [(json.loads(f.read_text()), f) for f in files]
+    data, newest = max(runs, key=lambda run: (run[0].get("date") or 0, run[1].name))
     cols = data["result_columns"]
     out = {}
     for name, row in data["results"].items():
@@ -75,7 +77,7 @@ def load_results(machine: str, commit: str | None = None, results_dir: Path = RE
         for combo, value, lo, hi in zip(itertools.product(*params), rec["result"], q25, q75, strict=False):
             if value is not None and not (isinstance(value, float) and math.isnan(value)):
                 out[(cls, method, *combo)] = (value, lo, hi)
-    info = {"file": files[-1].name, "commit": data["commit_hash"], "params": data["params"]}
+    info = {"file": newest.name, "commit": data["commit_hash"], "params": data["params"]}
     return out, info
 
 
