@@ -60,7 +60,7 @@ def load_results(machine: str, commit: str | None = None, results_dir: Path = RE
     """``({(class, method, params...): (value, q25, q75)}, file info)`` of the result file of
     ``machine`` whose commit is the newest (asv's ``date``, the commit's; the file name breaks
     ties), or of the one of ``commit``. Not by file time: a clone gives every file the same."""
-    files = sorted((results_dir / machine).glob("*.json"))
+    files = list((results_dir / machine).glob("*.json"))
     files = [f for f in files if f.name != "machine.json" and (commit is None or f.name.startswith(commit[:8]))]
     if not files:
         raise FileNotFoundError(f"no results for machine {machine!r} in {results_dir}")
