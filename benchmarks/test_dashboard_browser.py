@@ -33,9 +33,9 @@ from pathlib import Path
 
 import pytest
 
-from .publish_offline import asv_conf, npm_install, publish_offline
+from .publish_offline import HERE, ROOT, asv_conf, npm_install, publish_offline
+from .report import RESULTS
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUIRE = os.environ.get("S2CNN_REQUIRE_BROWSER", "") not in ("", "0")
 #: the machine whose committed results are published, and a benchmark they hold
 MACHINE = "cpu-amd-epyc-2c"
@@ -77,11 +77,11 @@ def site(tmp_path_factory) -> Path:
 
     # asv publish of the committed results, with every folder in tmp
     conf = asv_conf()
-    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), env_dir=str(tmp / "env"),
+    conf.update(repo=str(ROOT), benchmark_dir=str(HERE), env_dir=str(tmp / "env"),
                 results_dir=str(tmp / "results"), html_dir=str(tmp / "html"))
     (tmp / "asv.conf.json").write_text(json.dumps(conf))
-    shutil.copytree(ROOT / "benchmarks" / "results" / MACHINE, tmp / "results" / MACHINE)
-    shutil.copy(ROOT / "benchmarks" / "results" / "benchmarks.json", tmp / "results")
+    shutil.copytree(RESULTS / MACHINE, tmp / "results" / MACHINE)
+    shutil.copy(RESULTS / "benchmarks.json", tmp / "results")
     subprocess.run([sys.executable, "-m", "asv", "publish", "--config", str(tmp / "asv.conf.json")],
                    cwd=tmp, check=True, capture_output=True, timeout=600)
 
