@@ -157,3 +157,12 @@ def test_cuda_backend_is_registered_and_explains_itself():
         assert not ok
         with set_backend("cuda", only=True), pytest.raises(BackendError, match="cuda"):
             s2cnn.so3_fft(torch.randn(4, 4, 4))
+
+
+def test_only_stops_the_search():
+    """``only=True`` ends the list at that backend; skipping it too leaves none (no fallback)."""
+    mock = MockBackend()
+    with set_backend(mock, only=True):
+        assert [be.name for be, _ in active_backends()] == ["mock"]
+        with skip_backend(mock):
+            assert active_backends() == []

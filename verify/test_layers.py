@@ -321,3 +321,21 @@ def test_layer_output_takes_in_place_operations(name):
         grads.append([p.grad.clone() for p in layer.parameters()])
     for a, b in zip(*grads, strict=True):
         torch.testing.assert_close(a, b)
+
+
+def test_shortcut_resamples_when_only_the_bandwidth_changes():
+    """``SO3Shortcut`` is the identity only when features and bandwidth both stay."""
+    sc = s2cnn.SO3Shortcut(3, 3, 4, 3)
+    assert sc.conv is not None
+    assert sc(torch.randn(2, 3, 8, 8, 8)).shape == (2, 3, 6, 6, 6)
+
+
+def test_kernel_grids_are_the_originals():
+    """The grid helpers give the original s2cnn's points in its order (ported weights index
+    them): betas ``max_beta * (1..n_beta) / n_beta``; on SO(3) :math:`\\gamma = \\gamma' - \\alpha`."""
+    pi = np.pi
+    s2 = np.array(s2cnn.s2_near_identity_grid(max_beta=pi / 8, n_alpha=2, n_beta=2))
+    np.testing.assert_allclose(s2, [[pi / 16, 0], [pi / 16, pi], [pi / 8, 0], [pi / 8, pi]])
+    so3 = np.array(s2cnn.so3_near_identity_grid(max_beta=pi / 8, max_gamma=pi / 4, n_alpha=2, n_beta=1, n_gamma=2))
+    q = pi / 4
+    np.testing.assert_allclose(so3, [[pi / 8, 0, -q], [pi / 8, 0, q], [pi / 8, pi, -q - pi], [pi / 8, pi, q - pi]])

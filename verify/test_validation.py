@@ -62,3 +62,14 @@ def test_products_mismatch():
 def test_grid_helpers_reject_bad_bandwidth():
     with pytest.raises(ValueError, match=r"bandwidth b must be an integer >= 1"):
         s2cnn.s2_soft_grid(0)
+
+
+def test_device_mismatch():
+    """Operands, or an input and a layer, on different devices: the library's own error, not
+    torch's (``meta`` stands in for a GPU on a machine without one)."""
+    x = torch.zeros(4, 2, 3, dtype=torch.complex64)
+    with pytest.raises(TypeError, match=r"share dtype and device"):
+        s2cnn.s2_mm(x, torch.zeros(4, 3, 5, dtype=torch.complex64, device="meta"))
+    layer = s2cnn.S2Convolution(2, 3, 4, 3, s2cnn.s2_near_identity_grid()).to("meta")
+    with pytest.raises(ValueError, match=r"input on cpu but the layer's parameters on meta"):
+        layer(torch.randn(1, 2, 8, 8))
