@@ -77,6 +77,14 @@ def test_tables_cached_by_bandwidth_dtype_device():
     a = wigner.wigner_d_table_so3(4, 4, torch.float32, "cpu")
     assert wigner.wigner_d_table_so3(4, 4, torch.float32, "cpu") is a
     assert wigner.wigner_d_table_so3(4, 4, torch.float64, "cpu") is not a
+    # another device gets a table built there, not the CPU's entry (meta stands in for a GPU)
+    assert wigner.wigner_d_table_so3(4, 4, torch.float32, "meta").device.type == "meta"
+    assert s2cnn.so3_quadrature_weights(3, torch.float64, "cpu").device.type == "cpu"
+    assert s2cnn.so3_quadrature_weights(3, torch.float64, "meta").device.type == "meta"
+    from s2cnn.backends.torch._tables import so3_tables
+
+    assert so3_tables(3, 3, torch.float64, torch.device("cpu"))[0][0].device.type == "cpu"
+    assert so3_tables(3, 3, torch.float64, torch.device("meta"))[0][0].device.type == "meta"
     info = s2cnn._cache.cache_info()
     assert all(v["size"] <= v["maxsize"] for v in info.values())
 
@@ -96,16 +104,3 @@ def test_recursion_where_longdouble_is_double(monkeypatch):
         exact = np.array([reference.wigner_d(l, m, n, b) for b in beta])
         tol = tolerance("wigner", torch.float64) if abs(m) == abs(n) else 10 * tolerance("wigner", torch.float64)
         assert np.abs(ours - exact).max() <= tol, (m, n)
-
-
-def test_tables_cached_by_device():
-    """A table asked for on another device is built there, not handed over from the CPU's
-    cache entry (``meta`` stands in for a GPU)."""
-    from s2cnn.backends.torch._tables import so3_tables
-
-    s2cnn.so3_quadrature_weights(3, torch.float64, "cpu")
-    assert s2cnn.so3_quadrature_weights(3, torch.float64, "meta").device.type == "meta"
-    so3_tables(3, 3, torch.float64, torch.device("cpu"))
-    assert so3_tables(3, 3, torch.float64, torch.device("meta"))[0][0].device.type == "meta"
-    wigner.wigner_d_table_so3(4, 4, torch.float32, "cpu")
-    assert wigner.wigner_d_table_so3(4, 4, torch.float32, "meta").device.type == "meta"
