@@ -348,3 +348,23 @@ def test_emulator_catches_broken_kernels(mutant):
         except (EmulationError, AssertionError):
             caught += 1
     assert caught >= 1, f"the emulator did not notice the mutant {mutant!r}"
+
+
+@pytest.mark.parametrize("which", ["forward", "grad_x", "grad_y"])
+def test_emulator_catches_launches_larger_than_their_tensors(which):
+    """A launcher that plans for a larger bandwidth than its tensors hold (a wrong grid or size)
+    is reported before any thread runs, instead of reading and writing past the allocations."""
+    bw, Z, Fi, Fo = 3, 2, 2, 3
+    rows, srows = bw * bw, so3_nspec(bw)
+    shapes = {
+        "forward": ((rows, Z, Fi), (rows, Fi, Fo), (srows, Z, Fo)),
+        "grad_x": ((srows, Z, Fo), (rows, Fi, Fo), (rows, Z, Fi)),
+        "grad_y": ((rows, Z, Fi), (srows, Z, Fo), (rows, Fi, Fo)),
+    }[which]
+    a, b, out = (torch.zeros(s, dtype=torch.complex128) for s in shapes)
+    ex = EmulatorExecutor()
+    ptrs = (a.data_ptr(), b.data_ptr(), out.data_ptr())
+    ex.launch(torch.device("cpu"), [_plan.product(which, "double", False, *ptrs, bw, Z, Fi, Fo)], operands=(a, b, out))
+    with pytest.raises(EmulationError, match="its tensor holds"):
+        launch = _plan.product(which, "double", False, *ptrs, bw + 1, Z, Fi, Fo)
+        ex.launch(torch.device("cpu"), [launch], operands=(a, b, out))

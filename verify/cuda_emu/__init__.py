@@ -12,6 +12,9 @@ On every launch the emulator
 
 * derives the extent of every buffer from the kernel's arguments (the shapes the kernel is
   documented to read and write) and rejects any load or store outside them;
+* given the tensors the launch addresses (``operands``, as the backend passes them), rejects a
+  launch whose derived extents exceed them: a launcher's wrong grid or size, found before any
+  thread runs (it corrupted the heap and aborted the test process before 2026-12-07);
 * fills the outputs with NaN first and counts the stores of every output element, which
   :attr:`EmulatorExecutor.strict` requires to be exactly one;
 * reports a ``__syncthreads`` that some threads of a block skip.
@@ -190,16 +193,29 @@ class EmulatorExecutor:
         if tensor.device.type != "cpu":
             raise Declined(f"the emulator takes CPU tensors; got a tensor on {tensor.device}")
 
-    def launch(self, device: torch.device, launches: Sequence[Launch | None]) -> None:
+    def launch(
+        self, device: torch.device, launches: Sequence[Launch | None], operands: Sequence[torch.Tensor] = ()
+    ) -> None:
+        """Run ``launches`` (None entries skipped). With ``operands``, the tensors they address,
+        every buffer extent derived from a launch's arguments must lie inside one of them: a
+        launcher that passes a wrong grid or size is reported instead of corrupting the heap."""
         lib = build(self.source)
+        regions = [(t.data_ptr(), t.data_ptr() + t.numel() * t.element_size()) for t in operands]
         with _lock:  # the emulator's state is global
             for ln in launches:
                 if ln is not None:
-                    self._run(lib, ln)
+                    self._run(lib, ln, regions)
 
-    def _run(self, lib: ctypes.CDLL, ln: Launch) -> None:
+    def _run(self, lib: ctypes.CDLL, ln: Launch, regions: Sequence[tuple[int, int]] = ()) -> None:
         self.launches.append(ln)
         bufs = buffers(ln)
+        for i, (addr, nbytes, _, _) in enumerate(bufs):
+            if regions and not any(lo <= addr and addr + nbytes <= hi for lo, hi in regions):
+                held = [hi - addr for lo, hi in regions if lo <= addr < hi]
+                raise EmulationError(
+                    f"{ln.kernel} grid {ln.grid}: operand {i} spans {nbytes} bytes by the launch's "
+                    f"arguments, but its tensor holds {held[0] if held else 0} bytes from that address"
+                )
         for addr, nbytes, _, written in bufs:
             if written:  # poison the outputs: an element never stored stays NaN
                 ctypes.memset(addr, 0xFF, nbytes)

@@ -54,6 +54,7 @@ def _run_analysis(X: torch.Tensor, T: torch.Tensor, so3: bool, L: int, rows_out:
     ex.launch(
         X.device,
         [_plan.analysis(real_name(X.dtype), so3, X.data_ptr(), T.data_ptr(), F.data_ptr(), Z, J, N, L)],
+        operands=(X, T, F),
     )
     return F
 
@@ -66,6 +67,7 @@ def _run_synthesis(F: torch.Tensor, T: torch.Tensor, so3: bool, L: int, N: int, 
     ex.launch(
         F.device,
         [_plan.synthesis(real_name(F.dtype), so3, F.data_ptr(), T.data_ptr(), Y.data_ptr(), Z, J, N, L)],
+        operands=(F, T, Y),
     )
     return Y
 
@@ -172,6 +174,7 @@ def _run_product(which: str, so3: bool, a: torch.Tensor, b: torch.Tensor, bw: in
     ex.launch(
         a.device,
         [_plan.product(which, real_name(a.dtype), so3, a.data_ptr(), b.data_ptr(), out.data_ptr(), bw, Z, Fi, Fo)],
+        operands=(a, b, out),
     )
     return out
 

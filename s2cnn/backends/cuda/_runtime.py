@@ -128,8 +128,13 @@ class CupyExecutor:
                 self._functions[key] = fn
         return fn
 
-    def launch(self, device: torch.device, launches: Sequence[Launch | None]) -> None:
-        """Enqueue ``launches`` (None entries skipped) on PyTorch's current stream of ``device``."""
+    def launch(
+        self, device: torch.device, launches: Sequence[Launch | None], operands: Sequence[torch.Tensor] = ()
+    ) -> None:
+        """Enqueue ``launches`` (None entries skipped) on PyTorch's current stream of ``device``.
+
+        ``operands``, the tensors the launches address, are not used here: the CPU emulator
+        (``verify/cuda_emu``) checks each launch's extents against them."""
         todo = [ln for ln in launches if ln is not None]
         if not todo:
             return
