@@ -1,9 +1,10 @@
-"""The block loops' last, partial block. The transforms and the kernel spectrum cut their work
-into blocks by a byte budget (``FFT_CHUNK_BYTES`` of the S2 analysis; ``_beta_chunk`` and
-``GEMM_CHUNKS`` of the SO(3) transforms; ``ROW_BLOCK_BYTES`` of the kernel spectrum), and the
-suite's other sizes give one block or blocks that divide the loop. Here the budgets leave a
-partial last block: output and gradient as with one block. (A loop that drops its partial block
-passed the rest of the suite, in a mutation run of 2026-12-07.)"""
+"""The transforms' block loops' last, partial block. The transforms cut their work into blocks
+by a byte budget (``FFT_CHUNK_BYTES`` of the S2 analysis; ``_beta_chunk`` and ``GEMM_CHUNKS`` of
+the SO(3) transforms), and the suite's other sizes give one block or blocks that divide the loop
+(the kernel spectrum's ``ROW_BLOCK_BYTES`` has such cases in
+``test_layers.test_box_to_spectrum_and_its_adjoint``). Here the budgets leave a partial last
+block: output and gradient as with one block. (A loop that drops its partial block passed the
+rest of the suite, in a mutation run of 2026-12-07.)"""
 
 from __future__ import annotations
 
@@ -42,26 +43,6 @@ def test_s2_fft_partial_ring_blocks(complex_input, monkeypatch):
     g = torch.randn(b * b, Z, dtype=torch.complex128)
     budgets = (2 * ring, 3 * ring)
     _ones_and_blocks(s2cnn.s2_fft, x, g, monkeypatch, _s2, "FFT_CHUNK_BYTES", budgets, torch.float64)
-
-
-@pytest.mark.parametrize("row_block_bytes", [4 * 8 * 8, 3 * 8 * 8], ids=["blocks-of-4", "blocks-of-3"])
-def test_box_to_spectrum_partial_row_blocks(row_block_bytes, monkeypatch):
-    """11 rows in blocks of 4 (or 3): the last block is partial; forward and adjoint as the
-    one-line gather."""
-    from s2cnn.nn import _kernel
-
-    monkeypatch.setattr(_kernel, "ROW_BLOCK_BYTES", row_block_bytes)  # 2C = 8 float64 per row
-    g = torch.Generator().manual_seed(3)
-    U, K, C, nspec = 3, 5, 4, 11
-    box = torch.randn(U, K, C, dtype=torch.complex128, generator=g, requires_grad=True)
-    d = torch.randn(U, nspec, dtype=torch.float64, generator=g)
-    column = torch.randint(0, K, (nspec,), generator=g)
-    want = (d[:, :, None] * box[:, column]).sum(0)
-    torch.testing.assert_close(_kernel.box_to_spectrum(box, d, column), want, rtol=1e-14, atol=1e-14)
-    y = torch.randn(nspec, C, dtype=torch.complex128, generator=g)
-    (got,) = torch.autograd.grad(_kernel.box_to_spectrum(box, d, column), box, y)
-    (ref,) = torch.autograd.grad(want, box, y)
-    torch.testing.assert_close(got, ref, rtol=1e-14, atol=1e-14)
 
 
 @pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])

@@ -140,11 +140,16 @@ def test_kernel_spectrum_is_the_sum_of_conjugate_wigner_d(space):
         torch.testing.assert_close(kernel_spectrum(kernel, tables, sizes), want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("row_block_bytes", [1, 2 << 20], ids=["one-row-blocks", "default-blocks"])
+@pytest.mark.parametrize(
+    "row_block_bytes",
+    [1, 4 * 8 * 8, 3 * 8 * 8, 2 << 20],  # a row is 2C = 8 float64: 11 rows in blocks of 4 or 3 end partial
+    ids=["one-row-blocks", "blocks-of-4", "blocks-of-3", "default-blocks"],
+)
 def test_box_to_spectrum_and_its_adjoint(row_block_bytes, monkeypatch):
-    """The Wigner-d factor of the kernel spectrum, run a block of rows at a time, equals the
-    one-line gather ``sum_u d[u, s] box[u, column[s]]`` (repeated columns included); its
-    backward is the adjoint (gradcheck) and is differentiable in turn (gradgradcheck)."""
+    """The Wigner-d factor of the kernel spectrum, run a block of rows at a time (the last block
+    partial in two cases), equals the one-line gather ``sum_u d[u, s] box[u, column[s]]``
+    (repeated columns included); its backward is the adjoint (gradcheck) and is differentiable
+    in turn (gradgradcheck)."""
     from s2cnn.nn import _kernel
 
     monkeypatch.setattr(_kernel, "ROW_BLOCK_BYTES", row_block_bytes)
