@@ -1,6 +1,7 @@
 """s2cnn: rotation-equivariant spherical CNNs with swappable spectral backends."""
 
 from . import backends, layout, symmetry, wigner
+from ._cache import cache_info, clear_caches
 from .backends import register_backend, set_backend, set_global_backend, skip_backend
 from .grids import (
     s2_equatorial_grid,
@@ -27,6 +28,8 @@ __all__ = [
     "set_backend",
     "set_global_backend",
     "skip_backend",
+    "cache_info",
+    "clear_caches",
     "s2_equatorial_grid",
     "s2_near_identity_grid",
     "s2_soft_grid",

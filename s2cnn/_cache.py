@@ -1,6 +1,9 @@
 """A bounded, thread-safe memo for precomputed tables.
 
 Tables are keyed by their parameters and by ``(dtype, device)``; nothing is written to disk.
+Every table of the package (Wigner-d tables, quadrature weights, the torch backend's plans and
+tables, the cuda backend's contraction tables, rotation blocks) goes through
+:func:`table_cache`, so :func:`clear_caches` frees them all, GPU memory included.
 """
 
 from __future__ import annotations
@@ -78,15 +81,31 @@ def table_cache(maxsize: int = 32) -> Callable[[F], F]:
     return wrap
 
 
+def _name(cache: _LRU) -> str:
+    return f"{cache.fn.__module__}.{cache.fn.__qualname__}"
+
+
 def clear_caches() -> None:
-    """Drop every cached table (for instance to free GPU memory)."""
+    """Drop every cached table of every builder and reset the counters.
+
+    Frees the memory the tables hold on every device (for instance GPU memory between jobs);
+    the next call of a transform builds what it needs again.
+    """
     for cache in _all_caches:
         cache.clear()
 
 
 def cache_info() -> dict[str, dict[str, int]]:
-    """Size, hits and misses of each table cache, by builder name."""
-    return {
-        c.fn.__qualname__: {"size": len(c.data), "maxsize": c.maxsize, "hits": c.hits, "misses": c.misses}
-        for c in _all_caches
-    }
+    """The state of each table cache.
+
+    Returns
+    -------
+    dict
+        ``{"module.builder": {"size", "maxsize", "hits", "misses"}}`` for every builder imported
+        so far (a backend's builders appear once the backend has been loaded).
+    """
+    out = {}
+    for c in _all_caches:
+        with c.lock:
+            out[_name(c)] = {"size": len(c.data), "maxsize": c.maxsize, "hits": c.hits, "misses": c.misses}
+    return out

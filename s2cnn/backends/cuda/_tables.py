@@ -16,18 +16,14 @@ keyed by (kind, so3, b_grid, L, dtype, device).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import torch
 
-__all__ = ["contraction_table", "clear_cache", "MAX_CACHED"]
+from ..._cache import table_cache
 
-#: Tables kept (least recently used dropped first).
+__all__ = ["contraction_table", "MAX_CACHED"]
+
+#: Tables kept (least recently used dropped first); :func:`s2cnn.clear_caches` drops them.
 MAX_CACHED = 32
-
-_lock = threading.Lock()
-_cache: OrderedDict[tuple, torch.Tensor] = OrderedDict()
 
 
 def _degrees(so3: bool, L: int, device: torch.device) -> torch.Tensor:
@@ -37,7 +33,8 @@ def _degrees(so3: bool, L: int, device: torch.device) -> torch.Tensor:
     return torch.repeat_interleave(l, counts).to(torch.float64)
 
 
-def _build(kind: str, so3: bool, b_grid: int, L: int, device: torch.device) -> torch.Tensor:
+@table_cache(maxsize=MAX_CACHED)
+def _contraction_table(kind: str, so3: bool, b_grid: int, L: int, dtype: torch.dtype, device: torch.device):
     from ... import quadrature, wigner
 
     if so3:
@@ -46,8 +43,10 @@ def _build(kind: str, so3: bool, b_grid: int, L: int, device: torch.device) -> t
         d = wigner.wigner_d_table_s2(b_grid, L, torch.float64, device)
     if kind == "analysis":
         weights = quadrature.so3_quadrature_weights if so3 else quadrature.s2_quadrature_weights
-        return d * weights(b_grid, torch.float64, device)[None, :]
-    return d * (2 * _degrees(so3, L, device) + 1)[:, None]
+        table = d * weights(b_grid, torch.float64, device)[None, :]
+    else:
+        table = d * (2 * _degrees(so3, L, device) + 1)[:, None]
+    return table.to(dtype).contiguous()
 
 
 def contraction_table(kind: str, so3: bool, b_grid: int, L: int, dtype: torch.dtype, device) -> torch.Tensor:
@@ -77,22 +76,4 @@ def contraction_table(kind: str, so3: bool, b_grid: int, L: int, dtype: torch.dt
     device = torch.device(device)
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
-    key = (kind, bool(so3), int(b_grid), int(L), dtype, device)
-    with _lock:
-        table = _cache.get(key)
-        if table is not None:
-            _cache.move_to_end(key)
-            return table
-    table = _build(kind, so3, b_grid, L, device).to(dtype).contiguous()
-    with _lock:
-        _cache[key] = table
-        _cache.move_to_end(key)
-        while len(_cache) > MAX_CACHED:
-            _cache.popitem(last=False)
-    return table
-
-
-def clear_cache() -> None:
-    """Drop every cached table."""
-    with _lock:
-        _cache.clear()
+    return _contraction_table(kind, bool(so3), int(b_grid), int(L), dtype, device)
