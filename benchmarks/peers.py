@@ -89,6 +89,7 @@ import s2cnn
 
 from . import blas_probe, common, targets
 from .floor import floor_calls
+from .machine import cpu_identity
 from .peers_timing import median_ms, rel_l2, set_clock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -325,7 +326,8 @@ def keep_freed_memory() -> None:
 
 
 def machine(device: str = "cpu") -> str:
-    """The CPU, its cores and torch's version; with ``device`` a GPU, that GPU first (name,
+    """The CPU (its model name, generation, x86-64 level and family/model numbers), its cores
+    and torch's version; with ``device`` a GPU, that GPU first (name,
     compute capability, the CUDA torch was built for)."""
     cpu = platform.processor() or platform.machine()
     try:
@@ -333,6 +335,8 @@ def machine(device: str = "cpu") -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    ident = cpu_identity()  # the generation: a VM's model name may be only "AMD EPYC"
+    cpu += f" ({ident['cpu_uarch']}, {ident['cpu_isa']}, {ident['cpu_id']})"
     host = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
     if torch.device(device).type != "cuda":
         return host
