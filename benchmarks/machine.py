@@ -35,7 +35,16 @@ import shutil
 import subprocess
 import sys
 
-__all__ = ["machine_info", "cpu_identity", "gpu_info", "default_name", "write_machine_file", "main"]
+__all__ = [
+    "machine_info",
+    "read_cpuinfo",
+    "cpu_model",
+    "cpu_identity",
+    "gpu_info",
+    "default_name",
+    "write_machine_file",
+    "main",
+]
 
 DEFAULT_PATH = os.path.join("~", ".asv-machine.json")
 API_VERSION = 1  # the version asv writes into its machine file
@@ -45,7 +54,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _cpuinfo(path: str = "/proc/cpuinfo") -> dict[str, str]:
+def read_cpuinfo(path: str = "/proc/cpuinfo") -> dict[str, str]:
     """The first processor's fields of ``/proc/cpuinfo`` (empty where there is none)."""
     fields: dict[str, str] = {}
     try:
@@ -60,8 +69,10 @@ def _cpuinfo(path: str = "/proc/cpuinfo") -> dict[str, str]:
     return fields
 
 
-def _cpu_model(fields: dict[str, str]) -> str:
-    return fields.get("model name") or platform.processor() or "unknown"
+def cpu_model(fields: dict[str, str] | None = None) -> str:
+    """The CPU's model name (``/proc/cpuinfo``'s, else the platform's)."""
+    fields = read_cpuinfo() if fields is None else fields
+    return fields.get("model name") or platform.processor() or platform.machine() or "unknown"
 
 
 #: AMD Zen generations by (family, first model, last model), as the processors report them
@@ -95,7 +106,7 @@ def cpu_identity(fields: dict[str, str] | None = None) -> dict[str, str]:
     generation: ``cpu_id`` (vendor, family and model numbers), ``cpu_uarch`` (``zen3``, ... for
     AMD; ``unknown`` elsewhere) and ``cpu_isa`` (the x86-64 level of its flags, e.g.
     ``x86-64-v4`` with AVX-512; the architecture elsewhere)."""
-    fields = _cpuinfo() if fields is None else fields
+    fields = read_cpuinfo() if fields is None else fields
     vendor = fields.get("vendor_id", "unknown")
     try:
         family, model = int(fields["cpu family"]), int(fields["model"])
@@ -184,20 +195,21 @@ def default_name(info: dict[str, str]) -> str:
         count = info.get("gpu_count", "1")
         return _slug(info["gpu"]) + ("" if count in ("1", "none") else f"-x{count}")
     cpu = _slug(info["cpu"])
-    if not re.search(r"\d", cpu) and _cpu_generation(info):
-        cpu += "-" + _cpu_generation(info)
+    generation = _cpu_generation(info)
+    if generation and not re.search(r"\d", cpu):
+        cpu += "-" + generation
     return f"cpu-{cpu}-{info['num_cpu']}c"
 
 
 def machine_info(name: str | None = None) -> dict[str, str]:
     """asv's keys and the GPU keys of this machine; ``machine`` is ``name`` or :func:`default_name`."""
     uname = platform.uname()
-    fields = _cpuinfo()
+    fields = read_cpuinfo()
     info = {
         "machine": "",
         "os": f"{uname.system} {uname.release}",
         "arch": platform.machine(),
-        "cpu": _cpu_model(fields),
+        "cpu": cpu_model(fields),
         "num_cpu": str(os.cpu_count() or 1),
         "ram": _ram_bytes(),
     }

@@ -77,7 +77,6 @@ import datetime
 import functools
 import json
 import os
-import platform
 import subprocess
 import sys
 from collections.abc import Callable
@@ -89,7 +88,7 @@ import s2cnn
 
 from . import blas_probe, common, targets
 from .floor import floor_calls
-from .machine import cpu_identity
+from .machine import cpu_identity, cpu_model, read_cpuinfo
 from .peers_timing import median_ms, rel_l2, set_clock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -329,14 +328,9 @@ def machine(device: str = "cpu") -> str:
     """The CPU (its model name, generation, x86-64 level and family/model numbers), its cores
     and torch's version; with ``device`` a GPU, that GPU first (name,
     compute capability, the CUDA torch was built for)."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    ident = cpu_identity()  # the generation: a VM's model name may be only "AMD EPYC"
-    cpu += f" ({ident['cpu_uarch']}, {ident['cpu_isa']}, {ident['cpu_id']})"
+    fields = read_cpuinfo()
+    ident = cpu_identity(fields)  # the generation: a VM's model name may be only "AMD EPYC"
+    cpu = f"{cpu_model(fields)} ({ident['cpu_uarch']}, {ident['cpu_isa']}, {ident['cpu_id']})"
     host = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
     if torch.device(device).type != "cuda":
         return host

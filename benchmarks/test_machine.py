@@ -57,9 +57,9 @@ def test_cpuinfo_first_processor_only(tmp_path):
     text = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\n\n"
     text += "processor\t: 1\nmodel\t\t: 99\n"
     (tmp_path / "cpuinfo").write_text(text)
-    fields = machine._cpuinfo(str(tmp_path / "cpuinfo"))
+    fields = machine.read_cpuinfo(str(tmp_path / "cpuinfo"))
     assert fields["model"] == "1" and fields["cpu family"] == "25"
-    assert machine._cpuinfo(str(tmp_path / "missing")) == {}
+    assert machine.read_cpuinfo(str(tmp_path / "missing")) == {}
 
 
 def test_machine_file_holds_the_cpu_keys(tmp_path):
