@@ -17,12 +17,13 @@ from s2cnn.backends import set_backend
 from . import checks
 
 
-def _ones_and_blocks(fn, x, g, monkeypatch, module, name, budgets, dtype):
-    """fn(x) and its gradient along g with the byte budget ``module.name`` huge (one block) and
-    at each of ``budgets`` (blocks that do not divide the loop: a partial last block)."""
+def _same_as_one_block(fn, x, g, monkeypatch, settings, dtype):
+    """fn(x) and its gradient along g under each of ``settings`` in turn: lists of ``(module,
+    name, value)`` to set, the first giving one block and the others a partial last block."""
     results = []
-    for budget in (1 << 40, *budgets):
-        monkeypatch.setattr(module, name, budget)
+    for setting in settings:
+        for module, name, value in setting:
+            monkeypatch.setattr(module, name, value)
         with set_backend("torch", only=True):
             out = fn(x)
         results.append((out.detach(), *torch.autograd.grad(out, x, g)))
@@ -41,8 +42,8 @@ def test_s2_fft_partial_ring_blocks(complex_input, monkeypatch):
     Zr = 2 * Z if complex_input else Z
     ring = Zr * (b + 1) * 2 * 8  # bytes of one ring's rfft bins (_s2._ring_chunk)
     g = torch.randn(b * b, Z, dtype=torch.complex128)
-    budgets = (2 * ring, 3 * ring)
-    _ones_and_blocks(s2cnn.s2_fft, x, g, monkeypatch, _s2, "FFT_CHUNK_BYTES", budgets, torch.float64)
+    settings = [[(_s2, "FFT_CHUNK_BYTES", budget)] for budget in (1 << 40, 2 * ring, 3 * ring)]
+    _same_as_one_block(s2cnn.s2_fft, x, g, monkeypatch, settings, torch.float64)
 
 
 @pytest.mark.parametrize("rows_max", [0, 1 << 30], ids=["signals-as-columns", "signals-as-rows"])
@@ -62,14 +63,5 @@ def test_so3_partial_beta_chunks(op, rows_max, monkeypatch):
     else:
         x = torch.randn(checks.so3_nspec(b), Z, dtype=torch.complex128, requires_grad=True)
         g = torch.randn(Z, 2 * b, 2 * b, 2 * b, dtype=torch.complex128 if op == "so3_ifft" else torch.float64)
-    fn = getattr(s2cnn, op)
-    results = []
-    for step, chunks in ((None, _so3.GEMM_CHUNKS), (3, 2)):
-        if step is not None:
-            monkeypatch.setattr(_so3, "_beta_chunk", lambda nb, *a, step=step: min(nb, step))
-        monkeypatch.setattr(_so3, "GEMM_CHUNKS", chunks)
-        with set_backend("torch", only=True):
-            out = fn(x)
-        results.append((out.detach(), *torch.autograd.grad(out, x, g)))
-    for one, two in zip(*results, strict=True):
-        assert checks.rel_l2(two, one) <= checks.tolerance("backend", torch.float64)
+    partial = [(_so3, "_beta_chunk", lambda nb, *a: min(nb, 3)), (_so3, "GEMM_CHUNKS", 2)]
+    _same_as_one_block(getattr(s2cnn, op), x, g, monkeypatch, [[], partial], torch.float64)
